@@ -1,0 +1,60 @@
+using System.CommandLine;
+using PartialLoRA.Cli.Commands;
+using PartialLoRA.Runtime;
+
+namespace PartialLoRA.Cli;
+
+/// <summary>The <c>partial-lora</c> command: global options, verbs, and one-line errors for user mistakes.</summary>
+public static class CliApp
+{
+    public static readonly Option<string?> DeviceOption = new("--device")
+    {
+        Description = $"auto (CUDA when available, else CPU), cpu, cuda or cuda:N. Default: ${RuntimeOptions.DeviceVariable} or auto.",
+        Recursive = true,
+    };
+
+    public static readonly Option<int?> ThreadsOption = new("--threads")
+    {
+        Description = $"CPU threads for libtorch. Default: ${RuntimeOptions.ThreadsVariable} or one per core.",
+        Recursive = true,
+    };
+
+    public static readonly Option<bool> VerboseOption = new("--verbose")
+    {
+        Description = "Print stack traces with errors.",
+        Recursive = true,
+    };
+
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("Partial-LoRA: sparse low-rank adapters (\"The Quest for Winning Tickets in Low-Rank Adapters\") on TorchSharp.");
+        root.Options.Add(DeviceOption);
+        root.Options.Add(ThreadsOption);
+        root.Options.Add(VerboseOption);
+        root.Subcommands.Add(InfoCommand.Create());
+        return root;
+    }
+
+    public static int Run(string[] args) => Build().Parse(args).Invoke();
+
+    /// <summary>Starts Torch with the global options over the environment.</summary>
+    public static TorchRuntimeState StartRuntime(ParseResult parse) =>
+        TorchRuntime.Initialize(RuntimeOptions.FromEnvironment()
+            .WithOverrides(device: parse.GetValue(DeviceOption), threads: parse.GetValue(ThreadsOption)));
+
+    /// <summary>Runs a verb; any exception becomes "error: message" on stderr and exit code 2.</summary>
+    public static int Guard(ParseResult parse, Func<int> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (Exception e)
+        {
+            var msg = e is AggregateException { InnerExceptions.Count: 1 } ae ? ae.InnerExceptions[0] : e;
+            Console.Error.WriteLine($"error: {msg.Message.ReplaceLineEndings(" ")}");
+            if (parse.GetValue(VerboseOption)) Console.Error.WriteLine(e);
+            return 2;
+        }
+    }
+}

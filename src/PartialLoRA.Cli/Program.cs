@@ -1,0 +1,3 @@
+using PartialLoRA.Cli;
+
+return CliApp.Run(args);
