@@ -3,5 +3,5 @@
 # Build messages go to stderr so the command's own output stays clean.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-dotnet build "$here/src/PartialLoRA.Cli/PartialLoRA.Cli.csproj" -c Release --nologo -v q -clp:ErrorsOnly >&2
+dotnet build "$here/src/PartialLoRA.Cli/PartialLoRA.Cli.csproj" -c Release --nologo -v q -clp:"ErrorsOnly;NoSummary" >&2
 exec dotnet "$here/src/PartialLoRA.Cli/bin/Release/net10.0/partial-lora.dll" "$@"
