@@ -1,0 +1,124 @@
+using PartialLoRA.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace PartialLoRA.Sparsity;
+
+/// <summary>
+/// Counts correct predictions of a classifier on D_t (the sum inside Algorithm 1's accuracy) under no_grad, in
+/// batches. For an <see cref="IBlockwiseClassifier"/> it keeps the hidden state entering one block, so that when a
+/// layer of block b is masked only blocks b…B-1 and the head run again; the cache only moves forward, one unmasked
+/// block at a time, so all of Algorithm 1 costs one embedding pass plus one pass through every block on top of the
+/// candidate evaluations. The caller keeps the model's weights unmasked whenever it calls <see cref="Prepare"/>.
+/// </summary>
+public sealed class FewShotEvaluator : IDisposable
+{
+    private readonly IClassifier model;
+    private readonly IBlockwiseClassifier? blockwise;
+    private readonly List<(Tensor Inputs, Tensor? Mask, Tensor Labels)> batches = [];
+    private List<Tensor>? hidden;
+    private int hiddenBlock = -1;
+
+    public FewShotEvaluator(IClassifier model, FewShotSet data, int batchSize, Device device)
+    {
+        this.model = model;
+        blockwise = model as IBlockwiseClassifier;
+        SampleCount = data.Count;
+        using var scope = torch.NewDisposeScope();
+        foreach (var (x, mask, y) in FewShotBatches.Split(data, batchSize, device))
+            batches.Add((x.DetachFromDisposeScope(), mask?.DetachFromDisposeScope(), y.DetachFromDisposeScope()));
+    }
+
+    public int SampleCount { get; }
+
+    /// <summary>Number of passes of D_t made by <see cref="Correct"/> so far (the evaluations of Algorithm 1).</summary>
+    public int Evaluations { get; private set; }
+
+    /// <summary>Whether layers of block <paramref name="block"/> can be evaluated from a cached hidden state.</summary>
+    public bool CanCache(int? block) => blockwise != null && block != null;
+
+    /// <summary>
+    /// Moves the cache to the hidden state entering <paramref name="block"/>, running the (unmasked) blocks in
+    /// between. Moving backwards starts again from the embedding.
+    /// </summary>
+    public void Prepare(int block)
+    {
+        var b = blockwise ?? throw new InvalidOperationException("the model is not an IBlockwiseClassifier");
+        if (block < 0 || block >= b.BlockCount)
+            throw new ArgumentOutOfRangeException(nameof(block), block, $"the model has blocks 0…{b.BlockCount - 1}");
+        if (hidden != null && hiddenBlock == block) return;
+        using var noGrad = torch.no_grad();
+        if (hidden == null || hiddenBlock > block)
+        {
+            DisposeHidden();
+            hidden = batches.Select(batch => Keep(() => b.Embed(batch.Inputs, batch.Mask))).ToList();
+            hiddenBlock = 0;
+        }
+        for (; hiddenBlock < block; hiddenBlock++)
+        {
+            for (var i = 0; i < batches.Count; i++)
+            {
+                var h = hidden[i];
+                var i1 = i;
+                hidden[i] = Keep(() => b.Block(hiddenBlock, h, batches[i1].Mask));
+                h.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Correct predictions on D_t with the model's current weights: from the cached state entering
+    /// <paramref name="block"/> (after <see cref="Prepare"/> to that block), or through the full <c>Logits</c> when
+    /// <paramref name="block"/> is null.
+    /// </summary>
+    public long Correct(int? block = null)
+    {
+        if (block != null && (!CanCache(block) || hidden == null || hiddenBlock != block))
+            throw new InvalidOperationException($"call Prepare({block}) before evaluating from block {block}");
+        Evaluations++;
+        using var noGrad = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        var correct = torch.zeros(1, ScalarType.Int64, batches[0].Labels.device);
+        for (var i = 0; i < batches.Count; i++)
+        {
+            var (x, mask, y) = batches[i];
+            Tensor logits;
+            if (block is { } start)
+            {
+                var h = hidden![i];
+                for (var j = start; j < blockwise!.BlockCount; j++) h = blockwise.Block(j, h, mask);
+                logits = blockwise.Head(h, mask);
+            }
+            else logits = model.Logits(x, mask);
+            correct += logits.argmax(1).eq(y).sum();
+        }
+        return correct.item<long>();
+    }
+
+    // A handle of its own (detach: same storage, new handle), so that disposing it never disposes a tensor the
+    // model returned as is (an identity embedding returns the input batch itself).
+    private static Tensor Keep(Func<Tensor> compute)
+    {
+        using var scope = torch.NewDisposeScope();
+        return compute().detach().DetachFromDisposeScope();
+    }
+
+    private void DisposeHidden()
+    {
+        if (hidden != null) foreach (var h in hidden) h.Dispose();
+        hidden = null;
+        hiddenBlock = -1;
+    }
+
+    public void Dispose()
+    {
+        DisposeHidden();
+        foreach (var (x, mask, y) in batches)
+        {
+            x.Dispose();
+            mask?.Dispose();
+            y.Dispose();
+        }
+        batches.Clear();
+    }
+}
