@@ -68,7 +68,7 @@ public static class GradientImportance
             $"layer '{target.Path}' got no gradient: the model's Logits do not depend on it (is it called through its field?)");
         var element = (measure == ImportanceMeasure.Snip ? g : g * w).abs().to(ScalarType.Float64);
         return new ImportanceScores(target.Path,
-            element.sum(1).cpu().data<double>().ToArray(),
-            element.sum(0).cpu().data<double>().ToArray());
+            element.sum(dim: 1).cpu().data<double>().ToArray(),
+            element.sum(dim: 0).cpu().data<double>().ToArray());
     }
 }
