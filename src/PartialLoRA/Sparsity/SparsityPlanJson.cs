@@ -283,7 +283,7 @@ public static class SparsityPlanJson
         public long Long(JsonElement e, string name, string at)
         {
             var v = Required(e, name, at);
-            return v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var x) ? x : throw Error(Field(at, name), $"expected an integer, got {v}");
+            return v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var x) ? x : throw Error(Field(at, name), $"expected an integer, got {v.GetRawText()}");
         }
 
         public double? OptionalDouble(JsonElement e, string name, string at) =>
@@ -305,7 +305,7 @@ public static class SparsityPlanJson
             var s = v.ValueKind == JsonValueKind.String ? v.GetString() : null;
             foreach (var x in values)
                 if (nameOf(x) == s) return x;
-            throw Error(field, $"expected one of {string.Join(", ", values.Select(nameOf))}, got {v}");
+            throw Error(field, $"expected one of {string.Join(", ", values.Select(nameOf))}, got {v.GetRawText()}");
         }
 
         private int AsInt(JsonElement v, string field) =>
