@@ -31,8 +31,11 @@ public sealed class FewShotEvaluator : IDisposable
 
     public int SampleCount { get; }
 
-    /// <summary>Number of passes of D_t made by <see cref="Correct"/> so far (the evaluations of Algorithm 1).</summary>
+    /// <summary>Passes of D_t (whole or stopped early) made by <see cref="Correct"/> and <see cref="Passes"/> so far: the evaluations of Algorithm 1.</summary>
     public int Evaluations { get; private set; }
+
+    /// <summary>Samples run through the model by those evaluations (less than Evaluations × N when <see cref="Passes"/> stops early).</summary>
+    public long SamplesEvaluated { get; private set; }
 
     /// <summary>Whether layers of block <paramref name="block"/> can be evaluated from a cached hidden state.</summary>
     public bool CanCache(int? block) => blockwise != null && block != null;
@@ -73,26 +76,55 @@ public sealed class FewShotEvaluator : IDisposable
     /// </summary>
     public long Correct(int? block = null)
     {
-        if (block != null && (!CanCache(block) || hidden == null || hiddenBlock != block))
-            throw new InvalidOperationException($"call Prepare({block}) before evaluating from block {block}");
+        CheckBlock(block);
         Evaluations++;
-        using var noGrad = torch.no_grad();
-        using var scope = torch.NewDisposeScope();
-        var correct = torch.zeros(1, ScalarType.Int64, batches[0].Labels.device);
+        long correct = 0;
+        for (var i = 0; i < batches.Count; i++) correct += CorrectInBatch(i, block);
+        return correct;
+    }
+
+    /// <summary>
+    /// Whether at least <paramref name="needed"/> predictions on D_t are correct. Batches run in order and the pass
+    /// stops as soon as the answer is certain (enough correct already, or too few samples left to get there), so
+    /// the answer is exactly that of <see cref="Correct"/> ≥ needed at a fraction of the cost when the model is far
+    /// from the threshold. Needs batches (a batch size below N) to stop early.
+    /// </summary>
+    public bool Passes(int? block, double needed)
+    {
+        CheckBlock(block);
+        Evaluations++;
+        long correct = 0, left = SampleCount;
         for (var i = 0; i < batches.Count; i++)
         {
-            var (x, mask, y) = batches[i];
-            Tensor logits;
-            if (block is { } start)
-            {
-                var h = hidden![i];
-                for (var j = start; j < blockwise!.BlockCount; j++) h = blockwise.Block(j, h, mask);
-                logits = blockwise.Head(h, mask);
-            }
-            else logits = model.Logits(x, mask);
-            correct += logits.argmax(1).eq(y).sum();
+            correct += CorrectInBatch(i, block);
+            left -= batches[i].Labels.shape[0];
+            if (correct >= needed) return true;
+            if (correct + left < needed) return false;
         }
-        return correct.item<long>();
+        return correct >= needed;
+    }
+
+    private void CheckBlock(int? block)
+    {
+        if (block != null && (!CanCache(block) || hidden == null || hiddenBlock != block))
+            throw new InvalidOperationException($"call Prepare({block}) before evaluating from block {block}");
+    }
+
+    private long CorrectInBatch(int i, int? block)
+    {
+        using var noGrad = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        var (x, mask, y) = batches[i];
+        SamplesEvaluated += y.shape[0];
+        Tensor logits;
+        if (block is { } start)
+        {
+            var h = hidden![i];
+            for (var j = start; j < blockwise!.BlockCount; j++) h = blockwise.Block(j, h, mask);
+            logits = blockwise.Head(h, mask);
+        }
+        else logits = model.Logits(x, mask);
+        return logits.argmax(1).eq(y).sum().item<long>();
     }
 
     // A handle of its own (detach: same storage, new handle), so that disposing it never disposes a tensor the

@@ -51,7 +51,10 @@ public sealed record DerivationOptions
 
     public SearchStrategy Search { get; init; } = SearchStrategy.Binary;
 
-    /// <summary>Samples per forward pass; 0 evaluates D_t in one batch.</summary>
+    /// <summary>
+    /// Samples per forward pass; 0 evaluates D_t in one batch. With several batches an evaluation stops as soon as
+    /// its pass/fail answer is certain, which saves work on candidates far from the threshold (same answers).
+    /// </summary>
     public int BatchSize { get; init; }
 
     public void Validate()
@@ -76,8 +79,9 @@ public sealed record LayerDerivation(string Module, int? Block, SearchOutcome Ro
 /// <param name="SampleCount">N = |D_t|.</param>
 /// <param name="BaselineCorrect">μ·N: correct predictions of the unmasked model.</param>
 /// <param name="Evaluations">All passes of D_t: the baseline plus every search's.</param>
+/// <param name="SamplesEvaluated">Samples those passes ran through the model (fewer than Evaluations × N when passes stop early, see <see cref="DerivationOptions.BatchSize"/>).</param>
 public sealed record DerivationResult(int SampleCount, long BaselineCorrect, double Threshold, IReadOnlyList<LayerDerivation> Layers,
-    int Evaluations, TimeSpan Elapsed)
+    int Evaluations, long SamplesEvaluated, TimeSpan Elapsed)
 {
     /// <summary>μ of Algorithm 1, line 1.</summary>
     public double BaselineAccuracy => (double)BaselineCorrect / SampleCount;
@@ -198,16 +202,16 @@ public static class SparsityRatioDerivation
             var block = evaluator.CanCache(blocks[i]) ? blocks[i] : null;
             if (block is { } b) evaluator.Prepare(b);
             var target = targets[i];
-            var rows = SearchLayer(target, 0, scores[i].Rows, options.Search, r => evaluator.Correct(block) >= needed);
-            var cols = SearchLayer(target, 1, scores[i].Cols, options.Search, r => evaluator.Correct(block) >= needed);
+            var rows = SearchLayer(target, 0, scores[i].Rows, options.Search, () => evaluator.Passes(block, needed));
+            var cols = SearchLayer(target, 1, scores[i].Cols, options.Search, () => evaluator.Passes(block, needed));
             results[i] = new LayerDerivation(target.Path, blocks[i], rows, cols);
         }
-        return new DerivationResult(data.Count, baseline, options.Threshold, results, evaluator.Evaluations, clock.Elapsed);
+        return new DerivationResult(data.Count, baseline, options.Threshold, results, evaluator.Evaluations, evaluator.SamplesEvaluated, clock.Elapsed);
     }
 
     // One search over dim 0 (rows) or 1 (columns) of the layer's weight: passes(r) is evaluated with the r least
     // important indices zeroed.
-    private static SearchOutcome SearchLayer(TargetLayer target, int dim, double[] importance, SearchStrategy strategy, Func<int, bool> accuracyHolds)
+    private static SearchOutcome SearchLayer(TargetLayer target, int dim, double[] importance, SearchStrategy strategy, Func<bool> accuracyHolds)
     {
         var weight = target.Weight;
         using var original = weight.clone(); // under no_grad: a plain copy
@@ -219,7 +223,7 @@ public static class SparsityRatioDerivation
                 using var scope = torch.NewDisposeScope();
                 weight.copy_(original);
                 if (r > 0) weight.index_fill_(dim, removalOrder.narrow(0, 0, r), 0.0);
-                return accuracyHolds(r);
+                return accuracyHolds();
             });
         }
         finally
