@@ -10,6 +10,11 @@ namespace PartialLoRA.Sparsity;
 /// layer of block b is masked only blocks b…B-1 and the head run again; the cache only moves forward, one unmasked
 /// block at a time, so all of Algorithm 1 costs one embedding pass plus one pass through every block on top of the
 /// candidate evaluations. The caller keeps the model's weights unmasked whenever it calls <see cref="Prepare"/>.
+///
+/// Creating the evaluator measures the baseline (μ·N correct, on the unmasked model) and orders D_t by the
+/// baseline's margin, logit of the label minus the best other logit, smallest first: the samples most likely to
+/// flip come first, so <see cref="Passes"/> can tell a failing candidate after a batch or two. Counts do not depend
+/// on the order.
 /// </summary>
 public sealed class FewShotEvaluator : IDisposable
 {
@@ -24,14 +29,35 @@ public sealed class FewShotEvaluator : IDisposable
         this.model = model;
         blockwise = model as IBlockwiseClassifier;
         SampleCount = data.Count;
+        using var noGrad = torch.no_grad();
         using var scope = torch.NewDisposeScope();
+        var margins = new List<Tensor>();
+        long correct = 0;
         foreach (var (x, mask, y) in FewShotBatches.Split(data, batchSize, device))
+        {
+            var logits = model.Logits(x, mask);
+            correct += logits.argmax(1).eq(y).sum().item<long>();
+            var label = logits.gather(1, y.unsqueeze(1)).squeeze(1);
+            var others = logits.masked_fill(nn.functional.one_hot(y, logits.shape[1]).to(ScalarType.Bool), float.NegativeInfinity).max(1).values;
+            margins.Add(label - others);
+        }
+        Evaluations = 1;
+        SamplesEvaluated = SampleCount;
+        BaselineCorrect = correct;
+        var margin = torch.cat(margins, 0);
+        var order = margin.argsort(0, descending: false);
+        var ordered = new FewShotSet(data.Inputs.to(device).index_select(0, order), data.Labels.to(device).index_select(0, order),
+            data.AttentionMask?.to(device).index_select(0, order));
+        foreach (var (x, mask, y) in FewShotBatches.Split(ordered, batchSize, device))
             batches.Add((x.DetachFromDisposeScope(), mask?.DetachFromDisposeScope(), y.DetachFromDisposeScope()));
     }
 
     public int SampleCount { get; }
 
-    /// <summary>Passes of D_t (whole or stopped early) made by <see cref="Correct"/> and <see cref="Passes"/> so far: the evaluations of Algorithm 1.</summary>
+    /// <summary>μ·N: correct predictions (argmax = label) of the unmasked model.</summary>
+    public long BaselineCorrect { get; }
+
+    /// <summary>Passes of D_t (whole or stopped early) so far, the baseline included: the evaluations of Algorithm 1.</summary>
     public int Evaluations { get; private set; }
 
     /// <summary>Samples run through the model by those evaluations (less than Evaluations × N when <see cref="Passes"/> stops early).</summary>
@@ -70,24 +96,11 @@ public sealed class FewShotEvaluator : IDisposable
     }
 
     /// <summary>
-    /// Correct predictions on D_t with the model's current weights: from the cached state entering
-    /// <paramref name="block"/> (after <see cref="Prepare"/> to that block), or through the full <c>Logits</c> when
-    /// <paramref name="block"/> is null.
-    /// </summary>
-    public long Correct(int? block = null)
-    {
-        CheckBlock(block);
-        Evaluations++;
-        long correct = 0;
-        for (var i = 0; i < batches.Count; i++) correct += CorrectInBatch(i, block);
-        return correct;
-    }
-
-    /// <summary>
     /// Whether at least <paramref name="needed"/> predictions on D_t are correct. Batches run in order and the pass
     /// stops as soon as the answer is certain (enough correct already, or too few samples left to get there), so
-    /// the answer is exactly that of <see cref="Correct"/> ≥ needed at a fraction of the cost when the model is far
-    /// from the threshold. Needs batches (a batch size below N) to stop early.
+    /// the answer is exactly "correct ≥ needed" at a fraction of the cost when the model is far from the threshold.
+    /// Needs batches (a batch size below N) to stop early. <paramref name="block"/>: evaluate from the cached state
+    /// entering that block (after <see cref="Prepare"/>), or through the full <c>Logits</c> when null.
     /// </summary>
     public bool Passes(int? block, double needed)
     {

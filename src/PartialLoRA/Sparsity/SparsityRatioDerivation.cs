@@ -187,7 +187,7 @@ public static class SparsityRatioDerivation
         using var mode = new EvalModeScope(model.Module);
         using var noGrad = torch.no_grad();
         using var evaluator = new FewShotEvaluator(model, data, options.BatchSize, targets[0].Weight.device);
-        var baseline = evaluator.Correct();
+        var baseline = evaluator.BaselineCorrect;
         if (baseline == 0)
             throw new InvalidOperationException(
                 $"the pretrained model's few-shot accuracy μ is 0 on the {data.Count} samples: Algorithm 1 measures drops relative to μ, " +

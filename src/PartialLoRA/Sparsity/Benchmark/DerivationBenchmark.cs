@@ -57,9 +57,11 @@ public static class DerivationBenchmark
     /// <summary>
     /// The stand-in of <paramref name="config"/> on <paramref name="device"/> with a task it solves the way a
     /// pretrained backbone with a fitted head does: one random prototype image per class, N = shots × classes
-    /// samples = prototype + noise (σ = 0.5), and a nearest-class-mean head on the stand-in's pooled features
-    /// (w_c = mean feature of class c, b_c = −½‖w_c‖²). Predictions then have margins, so Algorithm 1 can remove
-    /// a realistic share of rows and columns before accuracy falls. The tensors belong to the caller's dispose scope.
+    /// samples = prototype + Gaussian noise (σ = 3), and a nearest-class-mean head on the stand-in's pooled
+    /// features (w_c = mean feature of class c, b_c = −½‖w_c‖²). On lab-tiny this gives μ ≈ 0.7 with layers that
+    /// differ in how much they can lose (measured: zeroing half the rows of block 0's fc1 drops accuracy to 0.58,
+    /// of its q_proj to 0.65), the regime in which Algorithm 1 has something to find. The tensors belong to the
+    /// caller's dispose scope.
     /// </summary>
     public static (SyntheticVit Model, FewShotSet Data) StandIn(SyntheticVitConfig config, int shots, long seed, Device device)
     {
@@ -70,7 +72,7 @@ public static class DerivationBenchmark
         long[] image = [3, config.ImageSize, config.ImageSize];
         var prototypes = torch.randn([config.Classes, .. image], generator: gen);
         var labels = torch.arange(config.Classes, dtype: ScalarType.Int64).repeat_interleave(shots);
-        var images = (prototypes.index_select(0, labels) + 0.5 * torch.randn([labels.shape[0], .. image], generator: gen)).to(device);
+        var images = (prototypes.index_select(0, labels) + 3.0 * torch.randn([labels.shape[0], .. image], generator: gen)).to(device);
         labels = labels.to(device);
         using (torch.no_grad())
         using (torch.NewDisposeScope())
