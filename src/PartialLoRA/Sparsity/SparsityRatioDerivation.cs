@@ -100,8 +100,8 @@ public sealed record DerivationResult(int SampleCount, long BaselineCorrect, dou
 /// (binary) or about 2·log₂(r*) (galloping) instead of r* evaluations. Few-shot accuracy is a step function and
 /// can recover by a sample or two as r grows; then a fast search returns some r with passes(r−1) and not
 /// passes(r) — a crossing of the threshold, possibly a later one than the naive loop's first — so it may keep
-/// fewer indices. Either way the kept set of size
-/// Size − r + 1 is one whose accuracy was measured ≥ τ·μ (or is the unmasked layer).
+/// fewer indices. Either way the kept set of size Size − r + 1 is one whose accuracy was measured ≥ τ·μ (or is
+/// the unmasked layer).
 ///
 /// Masking writes W ⊙ U into the layer's weight under no_grad (a copy of that one weight is kept) and restores
 /// the exact original values afterwards, also on error.

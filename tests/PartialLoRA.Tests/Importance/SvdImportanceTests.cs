@@ -8,29 +8,31 @@ public class SvdImportanceTests
 {
     public SvdImportanceTests() => _ = TestSupport.Torch;
 
-    // Independent of any SVD: with W = PΛQ, W V = PΛ² and (W V)(W V)ᵀ = (W Wᵀ)², so ‖(W V)_i‖ = ‖(W Wᵀ)_i‖.
-    private static double[] GramRowNorms(Tensor w)
+    // Eq. 4–5 literally: W = PΛQ by SVD, V = QᵀΛ, importance of row i = ‖(W V)_i‖₂.
+    private static double[] Eq5RowNorms(Tensor w)
     {
         var w64 = w.to(ScalarType.Float64);
-        var gram = w64.matmul(w64.t());
-        return gram.pow(2).sum(1).sqrt().data<double>().ToArray();
+        var (_, lambda, q) = torch.linalg.svd(w64, fullMatrices: false);
+        var v = q.t() * lambda;
+        return torch.linalg.vector_norm(w64.matmul(v), 2, [1]).data<double>().ToArray();
     }
 
     [Theory]
     [InlineData(7, 5)]
     [InlineData(5, 7)]
     [InlineData(6, 6)]
-    public void Rows_and_columns_match_eq_5_computed_without_svd(int m, int n)
+    [InlineData(40, 3)]
+    public void Rows_and_columns_match_eq_5_computed_by_svd(int m, int n)
     {
         using var scope = torch.NewDisposeScope();
         var w = torch.randn(m, n, generator: new torch.Generator(3));
         var s = SvdImportance.Compute("w", w);
-        var expectRows = GramRowNorms(w);
-        var expectCols = GramRowNorms(w.t());
+        var expectRows = Eq5RowNorms(w);
+        var expectCols = Eq5RowNorms(w.t());
         Assert.Equal(m, s.Rows.Length);
         Assert.Equal(n, s.Cols.Length);
-        for (var i = 0; i < m; i++) Assert.Equal(expectRows[i], s.Rows[i], expectRows[i] * 1e-4);
-        for (var j = 0; j < n; j++) Assert.Equal(expectCols[j], s.Cols[j], expectCols[j] * 1e-4);
+        for (var i = 0; i < m; i++) Assert.Equal(expectRows[i], s.Rows[i], expectRows[i] * 1e-9);
+        for (var j = 0; j < n; j++) Assert.Equal(expectCols[j], s.Cols[j], expectCols[j] * 1e-9);
     }
 
     [Fact]
@@ -40,8 +42,8 @@ public class SvdImportanceTests
         var w = torch.randn(9, 4, generator: new torch.Generator(5));
         var a = SvdImportance.Compute("w", w);
         var b = SvdImportance.Compute("wt", w.t());
-        for (var j = 0; j < 4; j++) Assert.Equal(a.Cols[j], b.Rows[j], a.Cols[j] * 1e-4);
-        for (var i = 0; i < 9; i++) Assert.Equal(a.Rows[i], b.Cols[i], a.Rows[i] * 1e-4);
+        for (var j = 0; j < 4; j++) Assert.Equal(a.Cols[j], b.Rows[j], a.Cols[j] * 1e-9);
+        for (var i = 0; i < 9; i++) Assert.Equal(a.Rows[i], b.Cols[i], a.Rows[i] * 1e-9);
     }
 
     [Fact]
