@@ -22,11 +22,20 @@ public abstract class ImageSplit
 
     public string Dataset { get; }
     public string Split { get; }
-    public IReadOnlyList<string> ClassNames { get; }
+    public IReadOnlyList<string> ClassNames { get; private set; }
     public IReadOnlyList<int> Labels { get; }
     /// <summary>The dataset's own channel count (1 for FER/Fashion-MNIST, 3 otherwise).</summary>
     public int Channels { get; }
     public int Count => Labels.Count;
+
+    /// <summary>The same split under other class names (one per class, e.g. CLIP's).</summary>
+    public ImageSplit WithClassNames(IReadOnlyList<string> names)
+    {
+        if (names.Count != ClassNames.Count) throw new ArgumentException($"{Dataset}/{Split}: {names.Count} names for {ClassNames.Count} classes");
+        var copy = (ImageSplit)MemberwiseClone();
+        copy.ClassNames = names;
+        return copy;
+    }
 
     /// <summary>Where row <paramref name="index"/> comes from (file, archive entry or record), for messages.</summary>
     public abstract string Describe(int index);
@@ -34,6 +43,13 @@ public abstract class ImageSplit
     /// <summary>Decodes the rows at <paramref name="indices"/>, calling <paramref name="consume"/>(position, image)
     /// from up to <paramref name="parallelism"/> threads.</summary>
     protected abstract void Decode(IReadOnlyList<int> indices, Action<int, RawImage> consume, int parallelism, CancellationToken ct);
+
+    /// <summary><see cref="Decode"/> for other splits (concatenation).</summary>
+    internal void DecodeRows(IReadOnlyList<int> indices, Action<int, RawImage> consume, int parallelism, CancellationToken ct) =>
+        Decode(indices, consume, parallelism, ct);
+
+    /// <summary>A key that changes when the split's source files change (paths, sizes, times), for caches.</summary>
+    public abstract string SourceFingerprint { get; }
 
     /// <summary>
     /// Decodes rows (all when <paramref name="indices"/> is null) with <paramref name="spec"/> into a set named
@@ -128,6 +144,8 @@ public sealed class FileImageSplit(string dataset, string split, IReadOnlyList<s
 
     public override string Describe(int index) => Entries[index].Describe();
 
+    public override string SourceFingerprint => Fingerprints.Of(Tree.Containers);
+
     protected override void Decode(IReadOnlyList<int> indices, Action<int, RawImage> consume, int parallelism, CancellationToken ct)
     {
         var list = indices.Select(i => Entries[i]).ToArray();
@@ -154,6 +172,11 @@ public sealed class ArrayImageSplit : ImageSplit
     }
 
     public override string Describe(int index) => describe(index);
+
+    private string? fingerprint;
+
+    /// <summary>Hash of the pixels and labels, computed once.</summary>
+    public override string SourceFingerprint => fingerprint ??= Fingerprints.Of(pixels, Labels);
 
     protected override void Decode(IReadOnlyList<int> indices, Action<int, RawImage> consume, int parallelism, CancellationToken ct)
     {
