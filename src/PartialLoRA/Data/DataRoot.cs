@@ -10,12 +10,11 @@ public static class DataRoot
     public const string Default = "data";
 
     /// <summary>The data root as an absolute path (it need not exist).</summary>
-    public static string Resolve(string? flag = null)
-    {
-        if (!string.IsNullOrWhiteSpace(flag)) return Path.GetFullPath(flag);
-        var env = Environment.GetEnvironmentVariable(Variable);
-        return Path.GetFullPath(string.IsNullOrWhiteSpace(env) ? Default : env);
-    }
+    public static string Resolve(string? flag = null) => Resolve(flag, Environment.GetEnvironmentVariable(Variable));
+
+    /// <summary>The rule with the environment value given explicitly.</summary>
+    public static string Resolve(string? flag, string? environment) =>
+        Path.GetFullPath(!string.IsNullOrWhiteSpace(flag) ? flag : !string.IsNullOrWhiteSpace(environment) ? environment : Default);
 
     /// <summary>Which of the three rules picked the root, for messages.</summary>
     public static string Describe(string? flag = null) =>

@@ -12,7 +12,7 @@ public class GlueTests
     public sealed class WhitespaceTokenizer : ITextTokenizer
     {
         private readonly Dictionary<string, int> vocab = new() { ["[PAD]"] = 0, ["[CLS]"] = 1, ["[SEP]"] = 2 };
-        public int VocabSize => 1000;
+        public int VocabSize => 1 << 20;
         public int PadId => 0;
 
         public IReadOnlyList<int> Encode(string text, string? pair = null, int maxLength = 128)
