@@ -32,6 +32,8 @@ public static class CliApp
         root.Options.Add(ThreadsOption);
         root.Options.Add(VerboseOption);
         root.Subcommands.Add(InfoCommand.Create());
+        root.Subcommands.Add(DataCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
         return root;
     }
 
