@@ -13,7 +13,8 @@ namespace PartialLoRA.Data;
 /// <list type="bullet">
 /// <item>Images, few-shot: m shots per class (16; Flowers102 6) for training and a disjoint m per class for
 /// validation, both from the official training pool (<see cref="FewShotSampler.PerClass"/>); the official test split.</item>
-/// <item>Images, whole dataset (App. B): the pool minus m per class held out for validation; the official test split.</item>
+/// <item>Images, whole dataset (App. B): the pool minus m per class held out for validation; Algorithm 1's D_t = m per
+/// class of the training rows; the official test split.</item>
 /// <item>GLUE: the whole training split for training, a stratified 2% (small, &lt; 10,000) / 5% (large) subset for
 /// Algorithm 1 (<see cref="GlueSplits.FewShot"/>), GLUE's dev set for validation and test (as GLUE results are
 /// reported). With <c>devSplit</c> (QNLI offline) train = 80% of dev and validation = test = the other 20%.</item>
@@ -45,10 +46,16 @@ public static class TaskData
         var val = Load(pool, rows.Validation, valName);
         var testSet = Load(test, null, test.Split);
         var prompts = DatasetRegistry.Prompts(info.Name, root, pool.ClassNames);
-        var protocol = whole
-            ? $"{info.Title}: whole {pool.Split} ({train.Count}) minus {m} per class for validation ({val.Count}), seed {seed}; test = official {test.Split} ({testSet.Count}); preset {preset.Name}"
-            : $"{info.Title}: {m} shots per class ({train.Count}) + disjoint {m} per class for validation ({val.Count}) from {pool.Split}, seed {seed}; test = official {test.Split} ({testSet.Count}); preset {preset.Name}";
-        return new TaskSets(train.Share(), train, val, testSet, preset.Train, preset.Eval, prompts, protocol);
+        if (!whole)
+            return new TaskSets(train.Share(), train, val, testSet, preset.Train, preset.Eval, prompts,
+                $"{info.Title}: {m} shots per class ({train.Count}) + disjoint {m} per class for validation ({val.Count}) from {pool.Split}, seed {seed}; " +
+                $"test = official {test.Split} ({testSet.Count}); preset {preset.Name}");
+        // App. B still derives the sparsity ratios on a few-shot D_t: m per class drawn from the training rows
+        var picked = FewShotSampler.PerClass(rows.Train.Select(i => pool.Labels[i]).ToArray(), info.ClassCount, m, seed, info.Name, validationShots: 0);
+        var few = Load(pool, picked.Train.Select(i => rows.Train[i]).ToArray(), $"few-shot-train(m={m},seed={seed})");
+        return new TaskSets(few, train, val, testSet, preset.Train, preset.Eval, prompts,
+            $"{info.Title}: whole {pool.Split} ({train.Count}) minus {m} per class for validation ({val.Count}), seed {seed}; " +
+            $"Algorithm 1 few-shot = {m} per class of the training rows ({few.Count}); test = official {test.Split} ({testSet.Count}); preset {preset.Name}");
     }
 
     public static TaskSets Glue(string task, ITextTokenizer tokenizer, ulong seed, string? dataRoot = null, int maxLength = 128,

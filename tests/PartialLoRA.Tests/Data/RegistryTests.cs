@@ -110,4 +110,30 @@ public class RegistryTests
         var third = new SetCache(dir);
         using (third.GetOrBuild(key, () => Build(3))) Assert.Equal(1, third.Builds);
     }
+
+    [Fact]
+    public void Imagenet_needs_its_1000_wordnet_folders_and_the_whole_dataset_mode_holds_out_validation()
+    {
+        TestSupport.Torch.ToString();
+        var root = TestSupport.TempDir("root");
+        WriteTree(Path.Combine(root, "imagenet"), [("train/n01440764/a.JPEG", ImageDecoder.EncodeJpeg(Pattern(8, 8))), ("train/n01443537/b.JPEG", ImageDecoder.EncodeJpeg(Pattern(8, 8)))]);
+        Assert.Contains("2 class folders", Assert.Throws<InvalidDataException>(() => DatasetRegistry.ReadImages("imagenet", "train", root)).Message);
+
+        var files = new List<(string, byte[])>();
+        for (int c = 0; c < 10; c++)
+        {
+            var name = PartialLoRA.Data.Readers.Cifar.Cifar10Classes[c];
+            for (int i = 0; i < 6; i++) files.Add(($"train/{name}/{i:D4}.png", ImageDecoder.EncodePng(Pattern(32, 32, 3, c * 6 + i))));
+            files.Add(($"test/{name}/0000.png", ImageDecoder.EncodePng(Pattern(32, 32, 3, c))));
+        }
+        WriteTree(Path.Combine(root, "cifar10"), files);
+        using var whole = TaskData.Images("cifar10", ImagePreset.Lab(32), seed: 4, root, shots: 2, whole: true, cache: new SetCache());
+        Assert.Equal((40L, 20L, 20L, 10L), (whole.Train.Count, whole.Validation.Count, whole.FewShot.Count, whole.Test.Count));
+        using var fewShot = TaskData.Images("cifar10", ImagePreset.Lab(32), seed: 4, root, shots: 2, cache: new SetCache());
+        Assert.Equal((20L, 20L, 20L), (fewShot.Train.Count, fewShot.Validation.Count, fewShot.FewShot.Count));
+        Assert.True(fewShot.FewShot.Inputs.eq(fewShot.Train.Inputs).all().item<bool>());
+        // the held-out validation rows never appear in training: compare decoded pixels row by row
+        var trainRows = Enumerable.Range(0, 40).Select(i => Convert.ToBase64String(whole.Train.Inputs[i].data<byte>().ToArray())).ToHashSet();
+        Assert.All(Enumerable.Range(0, 20), i => Assert.DoesNotContain(Convert.ToBase64String(whole.Validation.Inputs[i].data<byte>().ToArray()), trainRows));
+    }
 }

@@ -40,7 +40,7 @@ public static class Gtsrb
     {
         var csvs = tree.Files.Where(f => f.Name.StartsWith("GT-", StringComparison.Ordinal) && f.Name.EndsWith(".csv", StringComparison.Ordinal)
                                          && f.Name != "GT-final_test.csv" && !f.Name.EndsWith(".test.csv", StringComparison.Ordinal)
-                                         && (f.Path.Contains("Final_Training/") || f.Path.Contains("Training/"))).ToList();
+                                         && f.Path.Contains("Training/")).ToList();
         if (csvs.Count == 0) throw new FileNotFoundException($"{tree.Location}: no Final_Training/Images/*/GT-000NN.csv found");
         var entries = new List<FileEntry>();
         var labels = new List<int>();
@@ -50,7 +50,8 @@ public static class Gtsrb
             var folderName = folder[(folder.LastIndexOf('/') + 1)..];
             foreach (var (file, classId, line) in Rows(tree, csv))
             {
-                if (folderNames != null && folderNames.GetValueOrDefault(classId) is { } expected && expected != folderName && folderNames.ContainsValue(folderName))
+                // named-folder variant: the folder must be the one GTSRB_Class_Names.csv gives this ClassId
+                if (folderNames != null && folderNames.ContainsValue(folderName) && folderNames[classId] != folderName)
                     throw new InvalidDataException($"{csv.Describe()} line {line}: ClassId {classId} but the folder is '{folderName}', which GTSRB_Class_Names.csv gives another id");
                 var path = folder.Length == 0 ? file : $"{folder}/{file}";
                 entries.Add(tree.Find(path) ?? throw new FileNotFoundException($"{csv.Describe()} line {line}: image {path} not found"));
