@@ -71,39 +71,16 @@ public abstract class ImageSplit
             return new ClassificationSet(Dataset, name, empty(0, channels, Math.Max(spec.Size, 1), Math.Max(spec.Size, 1), ScalarType.Byte),
                 tensor(labels), ClassNames, TaskType.ImageClassification, MetricNames.Accuracy);
 
-        int height = spec.Size, width = spec.Size;
-        RawImage? first = null;
-        if (spec.Fit == Fit.Native)
-        {
-            Decode([indices[0]], (_, img) => first = spec.Apply(img, channels), 1, ct);
-            (height, width) = (first!.Height, first.Width);
-        }
-        var output = empty(indices.Count, channels, height, width, ScalarType.Byte);
+        if (spec.Fit == Fit.Native) return LoadNative(spec, indices, channels, labels, name, parallelism, progress, ct);
+        var output = empty(indices.Count, channels, spec.Size, spec.Size, ScalarType.Byte);
         try
         {
             int done = 0;
-            void Store(int pos, RawImage raw)
-            {
-                var img = pos == 0 && first != null ? first : spec.Apply(raw, channels);
-                if (img.Height != height || img.Width != width)
-                    throw new InvalidDataException(
-                        $"{Describe(indices[pos])}: image is {img.Width}x{img.Height} but {Describe(indices[0])} is {width}x{height}; decode with a size (e.g. a preset) to store images of different sizes");
-                using var row = output[pos];
-                WriteChw(img, row.bytes);
-                var d = Interlocked.Increment(ref done);
-                if (progress != null && (d % 256 == 0 || d == indices.Count)) progress.Report(d);
-            }
             Decode(indices, (pos, raw) =>
             {
-                try
-                {
-                    Store(pos, raw);
-                }
-                catch (InvalidDataException) { throw; }
-                catch (Exception e) when (e is ArgumentException or ExternalException)
-                {
-                    throw new InvalidDataException($"{Describe(indices[pos])}: {e.Message}", e);
-                }
+                var img = Prepare(spec, raw, channels, indices[pos]);
+                using (var row = output[pos]) WriteChw(img, row.bytes);
+                Report(progress, Interlocked.Increment(ref done), indices.Count);
             }, parallelism, ct);
             return new ClassificationSet(Dataset, name, output, tensor(labels), ClassNames, TaskType.ImageClassification, MetricNames.Accuracy);
         }
@@ -112,6 +89,46 @@ public abstract class ImageSplit
             output.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Native size: decode everything first (the stored size is the first row's), then check and copy.</summary>
+    private ClassificationSet LoadNative(DecodeSpec spec, IReadOnlyList<int> indices, int channels, long[] labels, string name, int parallelism,
+        IProgress<int>? progress, CancellationToken ct)
+    {
+        var images = new RawImage[indices.Count];
+        int done = 0;
+        Decode(indices, (pos, raw) =>
+        {
+            images[pos] = Prepare(spec, raw, channels, indices[pos]);
+            Report(progress, Interlocked.Increment(ref done), indices.Count);
+        }, parallelism, ct);
+        var (height, width) = (images[0].Height, images[0].Width);
+        for (int pos = 1; pos < images.Length; pos++)
+            if (images[pos].Height != height || images[pos].Width != width)
+                throw new InvalidDataException(
+                    $"{Describe(indices[pos])}: image is {images[pos].Width}x{images[pos].Height} but {Describe(indices[0])} is {width}x{height}; decode with a size (e.g. a preset) to store images of different sizes");
+        var output = empty(indices.Count, channels, height, width, ScalarType.Byte);
+        for (int pos = 0; pos < images.Length; pos++)
+            using (var row = output[pos]) WriteChw(images[pos], row.bytes);
+        return new ClassificationSet(Dataset, name, output, tensor(labels), ClassNames, TaskType.ImageClassification, MetricNames.Accuracy);
+    }
+
+    /// <summary>Applies the spec; torch or argument errors become errors naming the row's source.</summary>
+    private RawImage Prepare(DecodeSpec spec, RawImage raw, int channels, int index)
+    {
+        try
+        {
+            return spec.Apply(raw, channels);
+        }
+        catch (Exception e) when (e is ArgumentException or ExternalException)
+        {
+            throw new InvalidDataException($"{Describe(index)}: {e.Message}", e);
+        }
+    }
+
+    private static void Report(IProgress<int>? progress, int done, int total)
+    {
+        if (progress != null && (done % 256 == 0 || done == total)) progress.Report(done);
     }
 
     private static void WriteChw(RawImage img, Span<byte> dst)
