@@ -5,8 +5,8 @@ public sealed record TrainValidation(int[] Train, int[] Validation);
 
 /// <summary>
 /// The paper's sampling of D_t (§4.2.1, §5 "Datasets and Models"; App. B), over the rows of a dataset's official
-/// training pool (its train split, plus its official val split where it has one: Flowers102, FGVC-Aircraft, FER
-/// CSV). Test sets are always the official test split, never sampled.
+/// training pool (its train split, plus its official val split where it has one: Flowers102, FGVC-Aircraft; see
+/// <c>DatasetInfo.PoolSplits</c>). Test sets are always the official test split, never sampled.
 /// <para>
 /// Per class c (in label order), the pool's rows with label c are taken in the reader's canonical order (sorted paths,
 /// file order, record order) and permuted by <c>SplitMix64.For(seed, dataset, purpose, "class c")</c>

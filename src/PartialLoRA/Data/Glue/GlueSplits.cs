@@ -9,13 +9,14 @@ public static class GlueSplits
     public const double DevTestFraction = 0.2;
 
     /// <summary>
-    /// The few-shot set for sparsity derivation: a stratified <see cref="FewShotSampler.PaperRatio"/> of the training
-    /// split (2% below 10,000 examples, else 5%), or <paramref name="ratio"/>.
+    /// The few-shot set for sparsity derivation: a stratified fraction of the given training split, by default the
+    /// paper's <see cref="FewShotSampler.PaperRatio"/> for the task's official training size (2% for MRPC and CoLA,
+    /// below 10,000; 5% for SST-2 and QNLI, also when only a split of QNLI's dev set is at hand), or <paramref name="ratio"/>.
     /// </summary>
     public static GlueSplit FewShot(GlueSplit train, ulong seed, double? ratio = null)
     {
         if (!train.IsLabelled) throw new ArgumentException($"{train.Info.Name}/{train.Split}: cannot sample an unlabelled split");
-        var r = ratio ?? FewShotSampler.PaperRatio(train.Count);
+        var r = ratio ?? FewShotSampler.PaperRatio(train.Info.OfficialTrain);
         var rows = FewShotSampler.ByRatio(train.Labels, train.Info.Labels.Length, r, seed, train.Info.Name);
         return train.Subset(rows, $"few-shot({r:0.###},seed={seed})");
     }

@@ -24,7 +24,8 @@ public static class Fer2013
     public static ImageSplit Read(FileTree tree, string split)
     {
         if (FindCsv(tree) is { } csv) return ReadCsv(tree, csv, split);
-        if (split is not ("train" or "test")) throw new ArgumentException($"fer2013: split '{split}' of the image-folder layout is not train or test");
+        if (split == "val") throw new FileNotFoundException($"fer2013: the image-folder layout in {tree.Location} has no val (PublicTest) split; fer2013.csv has one");
+        if (split is not ("train" or "test")) throw new ArgumentException($"fer2013: split '{split}' is not train, val or test");
         return ImageFolder.Read(tree, "fer2013", split, Classes, channels: 1);
     }
 
