@@ -104,6 +104,9 @@ public class RegistryTests
             Assert.Equal(new long[] { 0, 1, 1, 0 }, c.LabelArray());
         }
 
+        second.Clear();   // memory dropped: the next request reads the disk entry again
+        using (second.GetOrBuild(key, () => throw new InvalidOperationException("must come from disk"))) Assert.Equal(2, second.DiskHits);
+
         var bytes = File.ReadAllBytes(file);
         bytes[^5] ^= 0xFF;   // damage the stored pixels
         File.WriteAllBytes(file, bytes);

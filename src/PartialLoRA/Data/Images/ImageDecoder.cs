@@ -43,9 +43,6 @@ public static class ImageDecoder
         return new RawImage(h, w, 3, rgb);
     }
 
-    /// <summary>Decodes and converts to <paramref name="channels"/> channels (see <see cref="RawImage.WithChannels"/>).</summary>
-    public static RawImage Decode(byte[] data, string what, int channels) => Decode(data, what).WithChannels(channels);
-
     /// <summary>Encodes RGB or gray pixels as PNG (tests and fixtures; lossless).</summary>
     public static byte[] EncodePng(RawImage img) => Encode(img, SKEncodedImageFormat.Png, 100);
 
