@@ -100,4 +100,20 @@ public class FileTreeTests
             tree.ReadMany(tree.Files, (i, _) => { if (i == 1) throw new InvalidDataException("entry 1 is bad"); }, 2));
         Assert.Equal("entry 1 is bad", e.Message);
     }
+
+    [Fact]
+    public void An_archive_cut_short_after_listing_fails_the_read_cleanly_with_its_name()
+    {
+        var dir = TestSupport.TempDir("tree");
+        var files = Enumerable.Range(0, 30).Select(i => ($"d/{i:D3}.bin", Enumerable.Range(0, 4000).Select(j => (byte)(i + j * 7)).ToArray())).ToArray();
+        var path = Path.Combine(dir, "late.tar.gz");
+        var full = TarGz(files);
+        File.WriteAllBytes(path, full);
+        using var tree = FileTree.Open(path);
+        File.WriteAllBytes(path, full[..(full.Length / 3)]);
+        var seen = 0;
+        var e = Assert.Throws<InvalidDataException>(() => tree.ReadMany(tree.Files, (_, _) => Interlocked.Increment(ref seen), 2));
+        Assert.Contains("late.tar.gz: truncated or corrupt archive", e.Message);
+        Assert.InRange(seen, 0, 29);
+    }
 }

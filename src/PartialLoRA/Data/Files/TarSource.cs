@@ -75,6 +75,7 @@ internal sealed class TarSource(string path) : IFileSource
                 throw;
             }
         })).ToArray();
+        Exception? scanError = null;
         try
         {
             var left = want.Count;
@@ -85,17 +86,28 @@ internal sealed class TarSource(string path) : IFileSource
                 foreach (var i in slots) queue.Add((i, bytes), cts.Token);
                 return --left > 0;
             }, cts.Token);
-            queue.CompleteAdding();
         }
         catch (OperationCanceledException) when (cts.IsCancellationRequested && !ct.IsCancellationRequested)
         {
             // a worker failed: its exception is rethrown below
         }
+        catch (Exception e)
+        {
+            scanError = e;   // stop the workers before the caller frees what they write into
+            cts.Cancel();
+        }
         finally
         {
             queue.CompleteAdding();
         }
-        Task.WaitAll(workers);
+        try
+        {
+            Task.WaitAll(workers);
+        }
+        catch (AggregateException) when (scanError != null)
+        {
+        }
+        if (scanError != null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(scanError);
         ct.ThrowIfCancellationRequested();
         if (want.Count > 0)
             throw new FileNotFoundException($"{Location}: {want.Count} requested entries are not in the archive, e.g. '{want.Keys.First()}'");
