@@ -19,6 +19,8 @@ namespace PartialLoRA.Data;
 /// Algorithm 1 (<see cref="GlueSplits.FewShot"/>), GLUE's dev set for validation and test (as GLUE results are
 /// reported). With <c>devSplit</c> (QNLI offline) train = 80% of dev and validation = test = the other 20%.</item>
 /// </list>
+/// The default cache is <see cref="SetCache.Shared"/>: decoded sets stay in memory for the process (the returned sets
+/// are handles the caller disposes; <see cref="SetCache.Clear"/> frees the memory).
 /// </summary>
 public static class TaskData
 {
