@@ -21,13 +21,15 @@ public abstract record MaskSpec
 /// <summary>Masks on the rows of B and the columns of A (Eq. 6).</summary>
 public abstract record RowColMaskSpec : MaskSpec
 {
-    internal abstract RowColMask Create(string path, int rows, int cols);
+    /// <summary>The masks of module <paramref name="path"/> whose weight is <paramref name="rows"/>×<paramref name="cols"/> (out×in).</summary>
+    public abstract RowColMask Create(string path, int rows, int cols);
 }
 
 /// <summary>Masks on individual entries of A and B.</summary>
 public abstract record ElementMaskSpec : MaskSpec
 {
-    internal abstract ElementMask Create(string path, int rows, int cols, int rank);
+    /// <summary>M_A (r×n) and M_B (m×r) of module <paramref name="path"/>.</summary>
+    public abstract ElementMask Create(string path, int rows, int cols, int rank);
 }
 
 /// <summary>A row/column mask spec driven by Algorithm 1's plan: one <see cref="LayerSparsity"/> per targeted module.</summary>
@@ -61,7 +63,7 @@ public sealed record PartialMasks(IReadOnlyDictionary<string, LayerSparsity> Pla
 {
     public override string Kind => "partial";
 
-    internal override RowColMask Create(string path, int rows, int cols)
+    public override RowColMask Create(string path, int rows, int cols)
     {
         var s = Entry(path);
         var g = LayerSeeds.Generator(Seed, path, "partial-mask");
@@ -92,7 +94,7 @@ public sealed record TargetedMasks(IReadOnlyDictionary<string, LayerSparsity> Pl
         return RowColMask.FromIndices(s.Rows, s.Cols, s.RowIndices, s.ColIndices, path);
     }
 
-    internal override RowColMask Create(string path, int rows, int cols) => Indexed(Kind, path, Entry(path));
+    public override RowColMask Create(string path, int rows, int cols) => Indexed(Kind, path, Entry(path));
 }
 
 /// <summary>The Inverted ablation (Table 2): the complement of the Targeted masks.</summary>
@@ -106,7 +108,7 @@ public sealed record InvertedMasks(IReadOnlyDictionary<string, LayerSparsity> Pl
         foreach (var (path, _, _) in modules) TargetedMasks.Indexed(Kind, path, Plan[path]);
     }
 
-    internal override RowColMask Create(string path, int rows, int cols) => TargetedMasks.Indexed(Kind, path, Entry(path)).Inverted();
+    public override RowColMask Create(string path, int rows, int cols) => TargetedMasks.Indexed(Kind, path, Entry(path)).Inverted();
 }
 
 /// <summary>Row and column importance scores of one weight (e.g. I_SVD of Eq. 5 for rows, and for the columns of Wᵀ).</summary>
@@ -138,7 +140,7 @@ public sealed record SampledMasks(
         }
     }
 
-    internal override RowColMask Create(string path, int rows, int cols)
+    public override RowColMask Create(string path, int rows, int cols)
     {
         var s = Entry(path);
         var imp = Importance[path];
@@ -200,7 +202,7 @@ public sealed record ElementMasks(Func<string, double> Density, long Seed, strin
         }
     }
 
-    internal override ElementMask Create(string path, int rows, int cols, int rank)
+    public override ElementMask Create(string path, int rows, int cols, int rank)
     {
         var d = Density(path);
         var g = LayerSeeds.Generator(Seed, path, "element-mask");
@@ -225,7 +227,7 @@ internal sealed record StoredRowColMasks(IReadOnlyDictionary<string, RowColMask>
         }
     }
 
-    internal override RowColMask Create(string path, int rows, int cols) => Masks[path];
+    public override RowColMask Create(string path, int rows, int cols) => Masks[path];
 }
 
 /// <summary>Element masks read back from a saved adapter, or set by LoRPA's pruning.</summary>
@@ -243,7 +245,7 @@ internal sealed record StoredElementMasks(IReadOnlyDictionary<string, ElementMas
         }
     }
 
-    internal override ElementMask Create(string path, int rows, int cols, int rank)
+    public override ElementMask Create(string path, int rows, int cols, int rank)
     {
         var m = Masks[path];
         if (m.Rank != rank) throw new InvalidDataException($"saved element masks for '{path}' have rank {m.Rank}, the adapter has r = {rank}");
