@@ -29,6 +29,10 @@ public static class Lorpa
     {
         internal Dictionary<string, (Tensor A, Tensor B)> Values { get; } = new();
 
+        /// <summary>The captured A and B (CPU) of the layer at <paramref name="modulePath"/>.</summary>
+        public (Tensor A, Tensor B) this[string modulePath] =>
+            Values.TryGetValue(modulePath, out var v) ? v : throw new KeyNotFoundException($"LoRPA snapshot: no layer '{modulePath}'");
+
         public void Dispose()
         {
             foreach (var (a, b) in Values.Values)
