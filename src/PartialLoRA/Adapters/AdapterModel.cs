@@ -62,11 +62,15 @@ public sealed class AdapterModel
     /// <summary>AdaLoRA's rank allocator (AdaLoRA only).</summary>
     public RankAllocator? RankAllocator { get; }
 
-    /// <summary>Writes <c>adapter_config.json</c> and <c>adapter_model.safetensors</c> in HF PEFT's format.</summary>
-    public void Save(string directory, string? baseModelName = null)
+    /// <summary>
+    /// Writes <c>adapter_config.json</c> and <c>adapter_model.safetensors</c> in HF PEFT's format (compact factors
+    /// expanded to PEFT's dense shapes). With <paramref name="compactFile"/>, compact factors are written as stored,
+    /// so the file shrinks with the sparsity; such a file loads here but not in PEFT.
+    /// </summary>
+    public void Save(string directory, string? baseModelName = null, bool compactFile = false)
     {
         CheckLoaded();
-        AdapterSerializer.Save(this, directory, baseModelName);
+        AdapterSerializer.Save(this, directory, baseModelName, compactFile);
     }
 
     /// <summary>Trainable parameters with their state_dict names, in model order.</summary>

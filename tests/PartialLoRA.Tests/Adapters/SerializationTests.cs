@@ -283,3 +283,39 @@ public class SerializationTests
         Assert.True(Kit.MaxAbsDiff(dw, expected) < 1e-6);
     }
 }
+
+public class CompactFileTests
+{
+    public CompactFileTests() => _ = TestSupport.Torch;
+
+    [Theory]
+    [InlineData("partial-compact")]
+    [InlineData("partial-adalora-compact")]
+    public void Compact_file_layout_shrinks_the_file_and_loads_back(string method)
+    {
+        using var x = TinyTransformer.Input(2);
+        using var net = new TinyTransformer(1);
+        var am = Methods.Build(method, net);
+        using var y = Kit.Forward(net, x);
+        var peft = TestSupport.TempDir("peft-layout");
+        var compact = TestSupport.TempDir("compact-layout");
+        am.Save(peft);
+        am.Save(compact, compactFile: true);
+        var peftBytes = new FileInfo(Path.Combine(peft, AdapterKeys.WeightsFile)).Length;
+        var compactBytes = new FileInfo(Path.Combine(compact, AdapterKeys.WeightsFile)).Length;
+        Assert.True(compactBytes < 0.8 * peftBytes, $"{compactBytes} vs {peftBytes} bytes");
+        Assert.Equal("compact", (string)JsonNode.Parse(File.ReadAllText(Path.Combine(compact, AdapterKeys.ConfigFile)))!["partial_lora"]!["file_layout"]!);
+        using var fresh = new TinyTransformer(1);
+        AdapterModel.Load(fresh, compact);
+        using var y2 = Kit.Forward(fresh, x);
+        Assert.True(Kit.MaxAbsDiff(y, y2) <= 1e-6);
+    }
+
+    [Fact]
+    public void Compact_file_layout_needs_compact_storage()
+    {
+        using var net = new TinyTransformer(1);
+        var am = Methods.Build("partial-dense", net);
+        Assert.Contains("compact storage", Assert.Throws<ArgumentException>(() => am.Save(TestSupport.TempDir("x"), compactFile: true)).Message);
+    }
+}

@@ -134,10 +134,10 @@ public sealed class AdaLoraLinear : AdapterLayer
     }
 
     /// <summary>PEFT saves only the kept triplets once a rank pattern exists (<c>resize_state_dict_by_rank_pattern</c>).</summary>
-    internal override IEnumerable<(string Key, Tensor Value)> ExportTensors()
+    internal override IEnumerable<(string Key, Tensor Value)> ExportTensors(bool compactFile)
     {
-        var a = DenseA().detach();
-        var b = DenseB().detach();
+        var a = compactFile && Compact ? A.detach() : DenseA().detach();
+        var b = compactFile && Compact ? B.detach() : DenseB().detach();
         var e = E.detach();
         if (RankPattern is { } p && p.Count(k => k) != Rank)
         {
@@ -159,9 +159,19 @@ public sealed class AdaLoraLinear : AdapterLayer
     internal override void ImportTensors(Serialization.AdapterTensorReader reader)
     {
         using var scope = torch.NewDisposeScope();
+        var e = reader.Read("lora_E", Rank, 1);
+        if (reader.CompactFile && Compact)
+        {
+            var ac = reader.Read("lora_A", Rank, Mask!.KeptCols);
+            var bc = reader.Read("lora_B", Mask.KeptRows, Rank);
+            using var __ = torch.no_grad();
+            A.copy_(ac);
+            B.copy_(bc);
+            E.copy_(e);
+            return;
+        }
         var a = reader.Read("lora_A", Rank, InFeatures);
         var b = reader.Read("lora_B", OutFeatures, Rank);
-        var e = reader.Read("lora_E", Rank, 1);
         if (Mask is { } m)
         {
             reader.RequireZeroOutsideMask("lora_A", a, torch.tensor(m.ColKeep).to(a.dtype).reshape(1, InFeatures));

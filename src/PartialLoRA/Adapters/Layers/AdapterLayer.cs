@@ -89,8 +89,11 @@ public abstract class AdapterLayer : nn.Module<Tensor, Tensor>
         weight.sub_(d.to(weight.dtype));
     }
 
-    /// <summary>The adapter's tensors in PEFT's saved form (dense, masked, keys relative to the module path).</summary>
-    internal abstract IEnumerable<(string Key, Tensor Value)> ExportTensors();
+    /// <summary>
+    /// The adapter's tensors in PEFT's saved form (dense, masked, keys relative to the module path), or, with
+    /// <paramref name="compactFile"/>, compact layers' factors as stored (not loadable by PEFT).
+    /// </summary>
+    internal abstract IEnumerable<(string Key, Tensor Value)> ExportTensors(bool compactFile);
 
     /// <summary>Loads the adapter's tensors from a saved adapter (the inverse of <see cref="ExportTensors"/>).</summary>
     internal abstract void ImportTensors(Serialization.AdapterTensorReader reader);

@@ -88,10 +88,10 @@ public sealed class CompactLoraLinear : AdapterLayer
         yield return ("lora_B.weight", B);
     }
 
-    internal override IEnumerable<(string Key, Tensor Value)> ExportTensors()
+    internal override IEnumerable<(string Key, Tensor Value)> ExportTensors(bool compactFile)
     {
-        yield return ("lora_A.weight", DenseA().detach());
-        yield return ("lora_B.weight", DenseB().detach());
+        yield return ("lora_A.weight", compactFile ? A.detach() : DenseA().detach());
+        yield return ("lora_B.weight", compactFile ? B.detach() : DenseB().detach());
         yield return (Serialization.AdapterKeys.RowMask, torch.tensor(Mask.RowKeep));
         yield return (Serialization.AdapterKeys.ColMask, torch.tensor(Mask.ColKeep));
     }
@@ -99,6 +99,15 @@ public sealed class CompactLoraLinear : AdapterLayer
     internal override void ImportTensors(Serialization.AdapterTensorReader reader)
     {
         using var scope = torch.NewDisposeScope();
+        if (reader.CompactFile)
+        {
+            var ac = reader.Read("lora_A.weight", Rank, Mask.KeptCols);
+            var bc = reader.Read("lora_B.weight", Mask.KeptRows, Rank);
+            using var __ = torch.no_grad();
+            A.copy_(ac);
+            B.copy_(bc);
+            return;
+        }
         var a = reader.Read("lora_A.weight", Rank, InFeatures);
         var b = reader.Read("lora_B.weight", OutFeatures, Rank);
         reader.RequireZeroOutsideMask("lora_A.weight", a, torch.tensor(Mask.ColKeep).to(a.dtype).reshape(1, InFeatures));

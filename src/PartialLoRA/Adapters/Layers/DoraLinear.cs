@@ -109,7 +109,7 @@ public sealed class DoraLinear : AdapterLayer
         yield return ("lora_magnitude_vector", Magnitude);
     }
 
-    internal override IEnumerable<(string Key, Tensor Value)> ExportTensors()
+    internal override IEnumerable<(string Key, Tensor Value)> ExportTensors(bool compactFile)
     {
         yield return ("lora_A.weight", A.detach());
         yield return ("lora_B.weight", B.detach());

@@ -127,7 +127,7 @@ public sealed class LoraLinear : AdapterLayer
         yield return ("lora_B.weight", B);
     }
 
-    internal override IEnumerable<(string Key, Tensor Value)> ExportTensors()
+    internal override IEnumerable<(string Key, Tensor Value)> ExportTensors(bool compactFile)
     {
         yield return ("lora_A.weight", EffectiveA().detach());
         yield return ("lora_B.weight", EffectiveB().detach());

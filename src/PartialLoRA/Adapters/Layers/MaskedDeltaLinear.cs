@@ -65,7 +65,7 @@ public sealed class MaskedDeltaLinear : AdapterLayer
         yield return ("masking_values", Values);
     }
 
-    internal override IEnumerable<(string Key, Tensor Value)> ExportTensors()
+    internal override IEnumerable<(string Key, Tensor Value)> ExportTensors(bool compactFile)
     {
         yield return ("masking_values", Values.detach());
         yield return ("masking_positions", torch.tensor(Positions));

@@ -62,7 +62,7 @@ public sealed class VeraLinear : AdapterLayer
         yield return ("vera_lambda_d", LambdaD);
     }
 
-    internal override IEnumerable<(string Key, Tensor Value)> ExportTensors()
+    internal override IEnumerable<(string Key, Tensor Value)> ExportTensors(bool compactFile)
     {
         yield return ("vera_lambda_b", LambdaB.detach());
         yield return ("vera_lambda_d", LambdaD.detach());

@@ -10,7 +10,7 @@ namespace PartialLoRA.Adapters.Serialization;
 /// ignores unknown config keys with a warning and unknown tensors silently, so a masked adapter stays loadable
 /// there as plain LoRA/AdaLoRA with the same outputs.
 /// </summary>
-internal sealed record MaskDescription(string Layout, string Kind, MaskStorage Storage);
+internal sealed record MaskDescription(string Layout, string Kind, MaskStorage Storage, bool CompactFile);
 
 internal sealed record ParsedAdapterConfig(AdapterConfig Config, MaskDescription? Masks);
 
@@ -25,7 +25,7 @@ internal static class AdapterConfigJson
     public const string Extension = "partial_lora";
     public const int FormatVersion = 1;
 
-    public static string Write(AdapterModel model, string? baseModelName)
+    public static string Write(AdapterModel model, string? baseModelName, bool compactFile)
     {
         var c = model.Config;
         var o = new JsonObject
@@ -85,7 +85,7 @@ internal static class AdapterConfigJson
                 o["seed"] = m.Seed;
                 break;
         }
-        if (MaskSpecOf(c) is { } spec) o[Extension] = Describe(model, spec, c is LoraConfig lc ? lc.Storage : ((AdaLoraConfig)c).Storage);
+        if (MaskSpecOf(c) is { } spec) o[Extension] = Describe(model, spec, c is LoraConfig lc ? lc.Storage : ((AdaLoraConfig)c).Storage, compactFile);
         return o.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
 
@@ -107,7 +107,7 @@ internal static class AdapterConfigJson
         return o;
     }
 
-    private static JsonObject Describe(AdapterModel model, MaskSpec spec, MaskStorage storage)
+    private static JsonObject Describe(AdapterModel model, MaskSpec spec, MaskStorage storage, bool compactFile)
     {
         var element = spec is ElementMaskSpec;
         var layers = new JsonObject();
@@ -131,6 +131,7 @@ internal static class AdapterConfigJson
             ["kind"] = spec.Kind,
             ["layout"] = element ? "element" : "row_col",
             ["storage"] = element ? "dense" : storage == MaskStorage.Compact ? "compact" : "dense",
+            ["file_layout"] = compactFile ? "compact" : "peft",
             ["tensors"] = element
                 ? $"per module, BOOL {AdapterKeys.ModelPrefix}<path>.{AdapterKeys.MaskA} (r×n) and .{AdapterKeys.MaskB} (m×r): ΔW = s·(M_B ⊙ B)(M_A ⊙ A)"
                 : $"per module, BOOL {AdapterKeys.ModelPrefix}<path>.{AdapterKeys.RowMask} (m) and .{AdapterKeys.ColMask} (n): ΔW = s·(u_row ⊙ B)(u_col ⊙ A) (Eq. 6); lora_A/lora_B are stored dense with zeros outside the masks",
@@ -269,7 +270,11 @@ internal static class AdapterConfigJson
             "compact" => MaskStorage.Compact,
             var s => throw new InvalidDataException($"{r.Path}: {Extension}.storage '{s}' is not 'dense' or 'compact'"),
         };
-        return new MaskDescription(layout, er.String("kind") ?? "stored", storage);
+        var fileLayout = er.String("file_layout", "peft");
+        if (fileLayout != "peft" && fileLayout != "compact") throw new InvalidDataException($"{r.Path}: {Extension}.file_layout '{fileLayout}' is not 'peft' or 'compact'");
+        if (fileLayout == "compact" && storage != MaskStorage.Compact)
+            throw new InvalidDataException($"{r.Path}: {Extension}.file_layout 'compact' needs storage 'compact'");
+        return new MaskDescription(layout, er.String("kind") ?? "stored", storage, fileLayout == "compact");
     }
 
     /// <summary>Typed access to config fields with errors naming the file and field.</summary>

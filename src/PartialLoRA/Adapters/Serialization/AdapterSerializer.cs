@@ -15,12 +15,14 @@ namespace PartialLoRA.Adapters.Serialization;
 /// </summary>
 internal static class AdapterSerializer
 {
-    public static void Save(AdapterModel model, string directory, string? baseModelName)
+    public static void Save(AdapterModel model, string directory, string? baseModelName, bool compactFile)
     {
+        if (compactFile && !model.Layers.Any(l => l is CompactLoraLinear or AdaLoraLinear { Compact: true }))
+            throw new ArgumentException("a compact file layout needs row/column masks in compact storage (MaskStorage.Compact)");
         using var scope = torch.NewDisposeScope();
         var tensors = new List<(string Name, Tensor Tensor)>();
         foreach (var layer in model.Layers)
-            foreach (var (key, value) in layer.ExportTensors())
+            foreach (var (key, value) in layer.ExportTensors(compactFile))
                 tensors.Add((AdapterKeys.Module(layer.ModulePath, key), value.contiguous()));
         if (model.Config is VeraConfig { SaveProjection: true })
         {
@@ -32,7 +34,7 @@ internal static class AdapterSerializer
                 tensors.Add((AdapterKeys.ModelPrefix + path + "." + name, p.detach()));
         Directory.CreateDirectory(directory);
         SafetensorsWriter.Save(Path.Combine(directory, AdapterKeys.WeightsFile), tensors, new Dictionary<string, string> { ["format"] = "pt" });
-        AtomicFile.WriteAllText(Path.Combine(directory, AdapterKeys.ConfigFile), AdapterConfigJson.Write(model, baseModelName));
+        AtomicFile.WriteAllText(Path.Combine(directory, AdapterKeys.ConfigFile), AdapterConfigJson.Write(model, baseModelName, compactFile));
     }
 
     public static AdapterModel Load(nn.Module model, string directory)
@@ -43,7 +45,7 @@ internal static class AdapterSerializer
         if (!File.Exists(weightsPath)) throw new FileNotFoundException($"{directory}: no {AdapterKeys.WeightsFile}", weightsPath);
         var parsed = AdapterConfigJson.Read(configPath);
         using var file = SafetensorsFile.Open(weightsPath);
-        var reader = new AdapterTensorReader(file);
+        var reader = new AdapterTensorReader(file, parsed.Masks?.CompactFile == true);
 
         AdapterConfig config;
         List<(string Path, TorchSharp.Modules.Linear Layer)> targets;

@@ -13,21 +13,25 @@ internal sealed class AdapterTensorReader
     private readonly SafetensorsFile file;
     private readonly HashSet<string> consumed;
 
-    public AdapterTensorReader(SafetensorsFile file) : this(file, "", new HashSet<string>()) { }
+    public AdapterTensorReader(SafetensorsFile file, bool compactFile) : this(file, "", new HashSet<string>(), compactFile) { }
 
-    private AdapterTensorReader(SafetensorsFile file, string prefix, HashSet<string> consumed)
+    private AdapterTensorReader(SafetensorsFile file, string prefix, HashSet<string> consumed, bool compactFile)
     {
         this.file = file;
         this.consumed = consumed;
         Prefix = prefix;
+        CompactFile = compactFile;
     }
 
     public string Prefix { get; }
 
+    /// <summary>Compact layers' factors are stored in their compact shapes (<c>partial_lora.file_layout = "compact"</c>).</summary>
+    public bool CompactFile { get; }
+
     public string Path => file.Path;
 
     /// <summary>A reader for the keys of one module (<c>base_model.model.&lt;path&gt;.</c>).</summary>
-    public AdapterTensorReader ForModule(string modulePath) => new(file, AdapterKeys.ModelPrefix + modulePath + ".", consumed);
+    public AdapterTensorReader ForModule(string modulePath) => new(file, AdapterKeys.ModelPrefix + modulePath + ".", consumed, CompactFile);
 
     public bool Has(string key) => file.Contains(Prefix + key);
 
