@@ -122,3 +122,32 @@ public class AdapterBehaviourTests
         Assert.Equal(2.0, g.Layers.Cast<LoraLinear>().First().Scaling);
     }
 }
+
+public class HalfPrecisionTests
+{
+    public HalfPrecisionTests() => _ = TestSupport.Torch;
+
+    [Theory]
+    [InlineData("lora")]
+    [InlineData("dora")]
+    [InlineData("vera")]
+    [InlineData("adalora")]
+    [InlineData("partial-compact")]
+    [InlineData("masking")]
+    public void On_a_bfloat16_base_the_adapter_trains_in_float32_and_returns_bfloat16(string method)
+    {
+        using var net = new TinyTransformer(1);
+        net.to(ScalarType.BFloat16);
+        var am = Methods.Build(method, net);
+        Assert.All(am.TrainableParameters(), p => Assert.Equal(ScalarType.Float32, p.dtype));
+        using var x = TinyTransformer.Input(2).to(ScalarType.BFloat16);
+        using var y = net.call(x);
+        Assert.Equal(ScalarType.BFloat16, y.dtype);
+        y.to(ScalarType.Float32).pow(2).sum().backward();
+        Assert.All(am.TrainableParameters(), p => Assert.True(p.grad is not null && p.grad.dtype == ScalarType.Float32));
+        using var y0 = Kit.Forward(net, x);
+        am.Merge();
+        using var ym = Kit.Forward(net, x);
+        Assert.True(Kit.MaxAbsDiff(y0, ym) < 5e-2, $"{method}: merged bf16 differs by {Kit.MaxAbsDiff(y0, ym)}");
+    }
+}

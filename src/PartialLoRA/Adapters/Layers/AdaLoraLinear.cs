@@ -94,9 +94,6 @@ public sealed class AdaLoraLinear : AdapterLayer
     public override long TrainableParameterCount =>
         (long)Rank * ((Mask?.KeptRows ?? OutFeatures) + (Mask?.KeptCols ?? InFeatures)) + Rank;
 
-    /// <summary>Columns of the full Q each stored column stands for (n), for column means over the full weight.</summary>
-    internal int FullInFeatures => InFeatures;
-
     /// <summary>u_col ⊙ Q as a dense r×n matrix.</summary>
     public Tensor DenseA() => Compact
         ? torch.zeros(Rank, InFeatures, A.dtype, A.device).index_copy(1, cols!.Like(A), A)

@@ -45,7 +45,13 @@ public abstract class AdapterLayer : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         var result = base_layer.call(x);
-        return !Enabled || Merged ? result : AddAdapter(x, result);
+        if (!Enabled || Merged) return result;
+        var adapterType = AdapterParameters().First().Parameter.dtype;
+        if (x.dtype == adapterType && result.dtype == adapterType) return AddAdapter(x, result);
+        // Half-precision base, float32 adapter (as PEFT's autocast_adapter_dtype): compute the adapter in float32,
+        // return the base layer's dtype.
+        using var scope = torch.NewDisposeScope();
+        return AddAdapter(x.to(adapterType), result.to(adapterType)).to(result.dtype).MoveToOuterDisposeScope();
     }
 
     /// <summary>The base layer's output plus this adapter's residual for input <paramref name="x"/>.</summary>
@@ -100,5 +106,12 @@ public abstract class AdapterLayer : nn.Module<Tensor, Tensor>
 
     protected Tensor Dropout(Tensor x, double p) => p > 0 && training ? nn.functional.dropout(x, p, true) : x;
 
-    protected Tensor NewParameterValue(Tensor cpu) => Init.Like(cpu, base_layer.weight!);
+    /// <summary>
+    /// Adapter parameters live in float32 when the base weight is float16/bfloat16 (PEFT's default
+    /// <c>autocast_adapter_dtype</c>), else in the base weight's dtype; always on its device.
+    /// </summary>
+    protected ScalarType AdapterCreationType =>
+        base_layer.weight!.dtype is ScalarType.Float16 or ScalarType.BFloat16 ? ScalarType.Float32 : base_layer.weight!.dtype;
+
+    protected Tensor NewParameterValue(Tensor cpu) => cpu.to(AdapterCreationType, base_layer.weight!.device);
 }

@@ -31,7 +31,7 @@ public sealed class DoraLinear : AdapterLayer
         b.Dispose();
         using (torch.no_grad())
         using (var scope = torch.NewDisposeScope())
-            lora_magnitude_vector = new Parameter(WeightNorm(baseLayer.weight!, B.matmul(A)).MoveToOuterDisposeScope().DetachFromDisposeScope());
+            lora_magnitude_vector = new Parameter(WeightNorm(baseLayer.weight!.to(A.dtype), B.matmul(A)).MoveToOuterDisposeScope().DetachFromDisposeScope());
         RegisterComponents();
     }
 
@@ -55,7 +55,7 @@ public sealed class DoraLinear : AdapterLayer
     protected override Tensor AddAdapter(Tensor x, Tensor result)
     {
         using var scope = torch.NewDisposeScope();
-        var w = base_layer.weight!;
+        var w = base_layer.weight!.to(x.dtype);
         var xd = Dropout(x, dropout);
         var lora = nn.functional.linear(nn.functional.linear(xd, A), B);
         var norm = WeightNorm(w, B.matmul(A).detach()).detach();
@@ -68,7 +68,7 @@ public sealed class DoraLinear : AdapterLayer
     public override Tensor DeltaWeight()
     {
         using var scope = torch.NewDisposeScope();
-        var w = base_layer.weight!.detach();
+        var w = base_layer.weight!.detach().to(A.dtype);
         var delta = B.matmul(A) * Scaling;
         if (Merged)
         {
@@ -84,12 +84,13 @@ public sealed class DoraLinear : AdapterLayer
     protected override void MergeInto(Parameter weight)
     {
         using var scope = torch.NewDisposeScope();
+        var w = weight.to(A.dtype);
         var delta = B.matmul(A) * Scaling;
-        var norm = torch.linalg.vector_norm(weight + delta, 2, new long[] { 1 }).detach();
+        var norm = torch.linalg.vector_norm(w + delta, 2, new long[] { 1 }).detach();
         mergedNorm?.Dispose();
         mergedNorm = norm.MoveToOuterDisposeScope().DetachFromDisposeScope();
         var factor = (Magnitude / norm).view(-1, 1);
-        weight.copy_(factor * (weight + delta));
+        weight.copy_(factor * (w + delta));
     }
 
     protected override void UnmergeFrom(Parameter weight)
@@ -97,7 +98,7 @@ public sealed class DoraLinear : AdapterLayer
         using var scope = torch.NewDisposeScope();
         var delta = B.matmul(A) * Scaling;
         var factor = (Magnitude / mergedNorm!).view(-1, 1);
-        weight.copy_(weight / factor - delta);
+        weight.copy_(weight.to(A.dtype) / factor - delta);
         mergedNorm!.Dispose();
         mergedNorm = null;
     }

@@ -34,6 +34,4 @@ internal static class Init
         var b = init == LoraInit.Random ? LinearDefault(rows, rank, g) : torch.zeros(rows, rank);
         return (a, b);
     }
-
-    public static Tensor Like(Tensor cpu, Tensor reference) => cpu.to(reference.dtype, reference.device);
 }

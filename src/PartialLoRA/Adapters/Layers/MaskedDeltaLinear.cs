@@ -26,8 +26,7 @@ public sealed class MaskedDeltaLinear : AdapterLayer
         }
         Positions = flatPositions.Order().ToArray();
         positions = new DeviceCopy(torch.tensor(Positions));
-        var w = baseLayer.weight!;
-        masking_values = new Parameter(torch.zeros(Positions.Length, w.dtype, w.device).DetachFromDisposeScope());
+        masking_values = new Parameter(NewParameterValue(torch.zeros(Positions.Length)).DetachFromDisposeScope());
         RegisterComponents();
     }
 

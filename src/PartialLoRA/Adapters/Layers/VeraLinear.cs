@@ -21,9 +21,8 @@ public sealed class VeraLinear : AdapterLayer
             throw new ArgumentException($"'{modulePath}': shared VeRA projections ({projections.MaxOut}×r, r×{projections.MaxIn}) are smaller than the layer ({OutFeatures}×{InFeatures})");
         Projections = projections;
         this.dropout = dropout;
-        var w = baseLayer.weight!;
-        vera_lambda_b = new Parameter(torch.zeros(OutFeatures, w.dtype, w.device).DetachFromDisposeScope());
-        vera_lambda_d = new Parameter(torch.full(projections.Rank, dInitial, w.dtype, w.device).DetachFromDisposeScope());
+        vera_lambda_b = new Parameter(NewParameterValue(torch.zeros(OutFeatures)).DetachFromDisposeScope());
+        vera_lambda_d = new Parameter(NewParameterValue(torch.full(projections.Rank, dInitial)).DetachFromDisposeScope());
         RegisterComponents();
     }
 
