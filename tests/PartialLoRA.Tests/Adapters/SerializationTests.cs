@@ -246,6 +246,12 @@ public class SerializationTests
         File.WriteAllText(Path.Combine(dir, AdapterKeys.ConfigFile), c.ToJsonString());
         Assert.Contains("rank must be a positive integer", LoadFails(dir).Message);
         c["r"] = 4;
+        c["target_parameters"] = new JsonArray("layers.0.mlp.fc1.weight");
+        File.WriteAllText(Path.Combine(dir, AdapterKeys.ConfigFile), c.ToJsonString());
+        var tp = LoadFails(dir).Message;
+        Assert.Contains("'target_parameters' = [", tp);
+        Assert.Contains("is not implemented here", tp);
+        c["target_parameters"] = null;
         c["fan_in_fan_out"] = true;
         File.WriteAllText(Path.Combine(dir, AdapterKeys.ConfigFile), c.ToJsonString());
         Assert.Contains("'fan_in_fan_out' = true is not supported", LoadFails(dir).Message);

@@ -199,9 +199,16 @@ internal static class AdapterConfigJson
         return new ParsedAdapterConfig(config, ReadMasks(r, o));
     }
 
+    /// <summary>PEFT LoRA options that change what is computed and are not implemented: they must be absent, null, false or empty.</summary>
+    private static readonly string[] UnsupportedLoraOptions =
+        ["target_parameters", "trainable_token_indices", "layer_replication", "alora_invocation_tokens", "use_qalora", "megatron_config"];
+
     private static LoraConfig ReadLora(Reader r, TargetModules targets)
     {
         if (r.Bool("lora_bias", false)) throw r.Unsupported("lora_bias", "a trainable bias on lora_B is not supported");
+        foreach (var field in UnsupportedLoraOptions)
+            if (r.Node(field) is { } n && n.ToJsonString() is not ("null" or "false" or "[]" or "{}"))
+                throw r.Unsupported(field, "this PEFT option is not implemented here");
         foreach (var field in new[] { "rank_pattern", "alpha_pattern" })
             if (r.Object(field) is { Count: > 0 }) throw r.Unsupported(field, "per-module ranks/alphas are not supported for LoRA");
         var init = r.Node("init_lora_weights") switch
