@@ -70,7 +70,7 @@ public class SerializationTests
         Assert.Equal(4, (int)c["r"]!);
         Assert.Equal(8.0, (double)c["lora_alpha"]!);
         Assert.Equal(TinyTransformer.AllLinear, c["target_modules"]!.AsArray().Select(n => (string)n!));
-        Assert.Equal(false, (bool)c["init_lora_weights"]!);
+        Assert.False((bool)c["init_lora_weights"]!);
         var ext = c["partial_lora"]!.AsObject();
         Assert.Equal("partial", (string)ext["kind"]!);
         Assert.Equal("compact", (string)ext["storage"]!);
