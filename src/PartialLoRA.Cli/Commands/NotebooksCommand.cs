@@ -52,10 +52,11 @@ public static class NotebooksCommand
         var data = new Option<string?>("--data") { Description = $"Data root. Default: ${DataVariable} or ./data." };
         var results = new Option<string?>("--results") { Description = $"Results store of the experiment engine. Default: ${ResultsVariable} or ./results." };
         var noReport = new Option<bool>("--no-report") { Description = "Do not write report.html." };
+        var noPlotlyJs = new Option<bool>("--no-plotlyjs") { Description = "Do not inline plotly.js (3.5 MB) in executed notebooks: figures keep their PNG (the report stays interactive)." };
 
         var cmd = new Command("run", "Execute notebooks headless: cells in order in one C# scripting state; writes executed .ipynb files and one report.html. Exits 1 if any cell fails.");
         cmd.Arguments.Add(names);
-        foreach (var o in new Option[] { profile, dir, outDir, inPlace, timeout, seed, data, results, noReport }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { profile, dir, outDir, inPlace, timeout, seed, data, results, noReport, noPlotlyJs }) cmd.Options.Add(o);
         cmd.SetAction(parse => CliApp.Guard(parse, () =>
         {
             var folder = parse.GetValue(dir)!;
@@ -75,6 +76,7 @@ public static class NotebooksCommand
                 OutputDir = output,
                 Seed = parse.GetValue(seed),
                 CellTimeout = t is { } s ? TimeSpan.FromSeconds(s) : null,
+                EmbedPlotlyJs = !parse.GetValue(noPlotlyJs),
                 Progress = verbose ? Console.WriteLine : null,
             };
             Console.WriteLine($"running {paths.Count} notebook{(paths.Count == 1 ? "" : "s")} ({prof.Name()} profile, {state.Device}, seed {options.Seed}, cell limit {options.EffectiveCellTimeout.TotalSeconds:F0} s)");

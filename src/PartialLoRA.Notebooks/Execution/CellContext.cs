@@ -74,14 +74,14 @@ public sealed class CellContext
 }
 
 /// <summary>Per-notebook state shared by its cells (figure numbering, whether plotly.js was already embedded).</summary>
-public sealed class NotebookContext(string name)
+public sealed class NotebookContext(string name, bool embedPlotlyJs = true)
 {
     private int figures;
 
     public string Name { get; } = name;
 
-    /// <summary>True once a chart output of this notebook carries plotly.js; later charts reuse it.</summary>
-    public bool PlotlyJsEmbedded { get; set; }
+    /// <summary>True once a chart output of this notebook carries plotly.js (or when none should); later charts reuse it.</summary>
+    public bool PlotlyJsEmbedded { get; set; } = !embedPlotlyJs;
 
     /// <summary>A deterministic id for the next figure element (stable across re-runs, unique in a report).</summary>
     public string NextFigureId()

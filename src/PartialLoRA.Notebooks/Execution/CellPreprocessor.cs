@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.RegularExpressions;
 
 namespace PartialLoRA.Notebooks.Execution;
@@ -117,14 +116,5 @@ public static partial class CellPreprocessor
         }
         what = "";
         return false;
-    }
-
-    /// <summary>The source with every line prefixed by its 1-based number, for error listings.</summary>
-    internal static string Numbered(string source)
-    {
-        var sb = new StringBuilder();
-        var lines = source.Split('\n');
-        for (var i = 0; i < lines.Length; i++) sb.Append($"{i + 1,4} | {lines[i]}\n");
-        return sb.ToString();
     }
 }

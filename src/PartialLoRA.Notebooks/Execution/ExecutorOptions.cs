@@ -26,6 +26,13 @@ public sealed record ExecutorOptions
     /// <summary>Seed Torch's default generator with <see cref="Seed"/> before each notebook (starts Torch if needed).</summary>
     public bool SeedTorch { get; init; } = true;
 
+    /// <summary>
+    /// Inline plotly.js (≈3.5 MB) in the first chart of each notebook so figures are interactive offline. Off: charts
+    /// keep their PNG and draw interactively only where plotly.js is already loaded (e.g. the report) — for
+    /// committing small executed notebooks.
+    /// </summary>
+    public bool EmbedPlotlyJs { get; init; } = true;
+
     /// <summary>Progress lines (one per cell) for a console; null for silence.</summary>
     public Action<string>? Progress { get; init; }
 

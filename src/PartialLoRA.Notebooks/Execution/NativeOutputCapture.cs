@@ -4,24 +4,19 @@ using System.Text;
 namespace PartialLoRA.Notebooks.Execution;
 
 /// <summary>
-/// Captures what native code (libtorch warnings, printf) writes to file descriptors 1 and 2 while a cell runs,
-/// by pointing them at a pipe that a reader thread drains. Linux and macOS only; elsewhere, or if any system call
-/// fails, <see cref="TryStart"/> returns null and native output goes to the console as before.
+/// Captures what native code (libtorch warnings, printf) writes to file descriptors 1 and 2 while a cell runs, by
+/// pointing each at a pipe that a reader thread drains. Linux and macOS only; elsewhere, or if a system call fails,
+/// <see cref="TryStart"/> returns null and native output goes to the console as before. Started and stopped by
+/// the executor's thread (not the cell's), so a timed-out cell never keeps the descriptors redirected.
 /// </summary>
-internal sealed partial class NativeOutputCapture : IDisposable
+internal sealed partial class NativeOutputCapture
 {
-    private readonly int savedOut, savedErr, readFd;
-    private readonly Thread reader;
-    private readonly MemoryStream buffer = new();
-    private bool stopped;
+    private readonly Redirect stdout, stderr;
 
-    private NativeOutputCapture(int savedOut, int savedErr, int readFd)
+    private NativeOutputCapture(Redirect stdout, Redirect stderr)
     {
-        this.savedOut = savedOut;
-        this.savedErr = savedErr;
-        this.readFd = readFd;
-        reader = new Thread(Drain) { IsBackground = true, Name = "native output capture" };
-        reader.Start();
+        this.stdout = stdout;
+        this.stderr = stderr;
     }
 
     public static NativeOutputCapture? TryStart()
@@ -30,19 +25,15 @@ internal sealed partial class NativeOutputCapture : IDisposable
         try
         {
             fflush(IntPtr.Zero);
-            var fds = new int[2];
-            if (pipe(fds) != 0) return null;
-            int so = dup(1), se = dup(2);
-            if (so < 0 || se < 0 || dup2(fds[1], 1) < 0 || dup2(fds[1], 2) < 0)
+            var o = Redirect.TryStart(1);
+            if (o == null) return null;
+            var e = Redirect.TryStart(2);
+            if (e == null)
             {
-                if (so >= 0) { dup2(so, 1); close(so); }
-                if (se >= 0) { dup2(se, 2); close(se); }
-                close(fds[0]);
-                close(fds[1]);
+                o.Stop();
                 return null;
             }
-            close(fds[1]);
-            return new NativeOutputCapture(so, se, fds[0]);
+            return new NativeOutputCapture(o, e);
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
@@ -50,40 +41,74 @@ internal sealed partial class NativeOutputCapture : IDisposable
         }
     }
 
-    private unsafe void Drain()
+    /// <summary>Restores both descriptors and returns what was written to each meanwhile.</summary>
+    public (string Stdout, string Stderr) Stop()
     {
-        var chunk = new byte[8192];
-        fixed (byte* p = chunk)
+        fflush(IntPtr.Zero);
+        return (stdout.Stop(), stderr.Stop());
+    }
+
+    private sealed class Redirect
+    {
+        private readonly int fd, saved, readFd;
+        private readonly Thread reader;
+        private readonly MemoryStream buffer = new();
+        private bool stopped;
+
+        private Redirect(int fd, int saved, int readFd)
         {
-            while (true)
+            this.fd = fd;
+            this.saved = saved;
+            this.readFd = readFd;
+            reader = new Thread(Drain) { IsBackground = true, Name = $"native fd {fd} capture" };
+            reader.Start();
+        }
+
+        public static Redirect? TryStart(int fd)
+        {
+            var fds = new int[2];
+            if (pipe(fds) != 0) return null;
+            var saved = dup(fd);
+            if (saved < 0 || dup2(fds[1], fd) < 0)
             {
-                var n = read(readFd, p, chunk.Length);
-                if (n <= 0) break;
-                lock (buffer) buffer.Write(chunk, 0, (int)n);
+                if (saved >= 0) close(saved);
+                close(fds[0]);
+                close(fds[1]);
+                return null;
+            }
+            close(fds[1]);
+            return new Redirect(fd, saved, fds[0]);
+        }
+
+        private unsafe void Drain()
+        {
+            var chunk = new byte[8192];
+            fixed (byte* p = chunk)
+            {
+                while (true)
+                {
+                    var n = read(readFd, p, chunk.Length);
+                    if (n <= 0) break;
+                    lock (buffer) buffer.Write(chunk, 0, (int)n);
+                }
             }
         }
-    }
 
-    /// <summary>Restores the descriptors and returns what was written meanwhile.</summary>
-    public string Stop()
-    {
-        if (!stopped)
+        public string Stop()
         {
-            stopped = true;
-            fflush(IntPtr.Zero);
-            dup2(savedOut, 1);
-            dup2(savedErr, 2);
-            close(savedOut);
-            close(savedErr);
-            // The reader sees end-of-file once no descriptor refers to the pipe's write end; a child process that
-            // inherited it could keep it open, so do not wait forever.
-            reader.Join(TimeSpan.FromSeconds(2));
-            close(readFd);
+            if (!stopped)
+            {
+                stopped = true;
+                dup2(saved, fd);
+                close(saved);
+                // End-of-file comes once nothing refers to the pipe's write end; a child process that inherited it
+                // could keep it open, so do not wait forever.
+                reader.Join(TimeSpan.FromSeconds(2));
+                close(readFd);
+            }
+            lock (buffer) return Encoding.UTF8.GetString(buffer.ToArray());
         }
-        lock (buffer) return Encoding.UTF8.GetString(buffer.ToArray());
     }
-
-    public void Dispose() => Stop();
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int pipe([Out] int[] fds);

@@ -39,7 +39,7 @@ public sealed class NotebookExecutor
     public NotebookRunResult Run(Notebook notebook, string name, string directory)
     {
         var total = Stopwatch.StartNew();
-        var context = new NotebookContext(name);
+        var context = new NotebookContext(name, options.EmbedPlotlyJs);
         using var cancel = new CancellationTokenSource();
         var globals = new NotebookGlobals(options, name, Path.GetFullPath(directory), cancel.Token);
         var codeCells = notebook.CodeCells.Count();
@@ -84,7 +84,7 @@ public sealed class NotebookExecutor
         return new NotebookRunResult(name, notebook, status, codeCells, timings.Count, total.Elapsed, failure, skipped, timings);
     }
 
-    private sealed record CellOutcome(CellFailure? Failure, string? Skip);
+    private sealed record CellOutcome(CellFailure? Failure, string? Skip, object? Value = null);
 
     private CellOutcome RunCell(NotebookCell cell, int codeNo, int index, int totalCells, string name, string directory,
         NotebookGlobals globals, CancellationTokenSource cancel, CellContext ctx, ref ScriptState<object>? state)
@@ -116,6 +116,18 @@ public sealed class NotebookExecutor
         var outcome = Execute(pre.Code, cellPath, directory, globals, cancel, ctx, ref state, codeNo, Fail);
         if (outcome.Failure == null && pre.Time)
             ctx.Write("stdout", $"Wall time: {sw.Elapsed.TotalMilliseconds.ToString("F0", CultureInfo.InvariantCulture)} ms\n");
+        // The cell's value comes last, after its streams (and the wall time), as in Jupyter.
+        if (outcome.Value is { } value)
+        {
+            try
+            {
+                ctx.Add(NotebookOutput.ExecuteResult(Formatters.Format(value, ctx.Notebook), ctx.CodeCell));
+            }
+            catch (Exception e)
+            {
+                return new(Fail(FailureKind.Runtime, null, $"showing the cell's value ({value.GetType().Name}) failed: {e.GetType().Name}: {e.Message}", e.GetType().Name), null);
+            }
+        }
         return outcome;
     }
 
@@ -172,7 +184,6 @@ public sealed class NotebookExecutor
             CellContext.Current = ctx;
             Thread.CurrentThread.CurrentCulture = CultureInfo.InvariantCulture;
             Thread.CurrentThread.CurrentUICulture = CultureInfo.InvariantCulture;
-            var native = options.CaptureNativeOutput ? NativeOutputCapture.TryStart() : null;
             try
             {
                 next = (previous == null
@@ -186,14 +197,21 @@ public sealed class NotebookExecutor
             }
             finally
             {
-                if (native?.Stop() is { Length: > 0 } text) ctx.Write("stderr", text);
                 done.Set();
             }
         }, 16 << 20) { IsBackground = true, Name = $"notebook cell {codeNo}" };
+        var native = options.CaptureNativeOutput ? NativeOutputCapture.TryStart() : null;
         thread.Start();
 
         var limit = options.EffectiveCellTimeout;
-        if (!done.Wait(limit))
+        var finished = done.Wait(limit);
+        if (native != null)
+        {
+            var (nativeOut, nativeErr) = native.Stop();
+            ctx.Write("stdout", nativeOut);
+            ctx.Write("stderr", nativeErr);
+        }
+        if (!finished)
         {
             // A hung cell cannot be aborted in .NET: signal cancellation, stop taking its output, and leave its
             // (background) thread behind; the notebook stops here.
@@ -216,9 +234,7 @@ public sealed class NotebookExecutor
         }
 
         state = next;
-        if (next!.ReturnValue is { } value)
-            ctx.Add(NotebookOutput.ExecuteResult(Formatters.Format(value, ctx.Notebook), ctx.CodeCell));
-        return new(null, null);
+        return new(null, null, next!.ReturnValue);
     }
 
     private static string FormatDiagnostic(Diagnostic d)

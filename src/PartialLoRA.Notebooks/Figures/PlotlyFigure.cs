@@ -102,7 +102,11 @@ internal static class PlotlyFigure
         var a = Obj(("showline", true), ("linecolor", "#888"), ("ticks", "outside"), ("automargin", true), ("zeroline", false),
             ("gridcolor", heat ? "rgba(0,0,0,0)" : "#e5e5e5"));
         if (label != null) a["title"] = Obj(("text", label));
-        if (log) a["type"] = "log";
+        if (log)
+        {
+            a["type"] = "log";
+            a["dtick"] = "D2"; // label 1, 2, 5 of each decade: readable without crowding
+        }
         return a;
     }
 

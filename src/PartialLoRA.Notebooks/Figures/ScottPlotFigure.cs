@@ -98,9 +98,9 @@ internal static class ScottPlotFigure
         int rows = z.GetLength(0), cols = z.GetLength(1);
         var hm = plt.Add.Heatmap(z);
         hm.Colormap = new ScottPlot.Colormaps.Viridis();
-        // ScottPlot draws row 0 at the top; the figure convention (and Plotly's) is row 0 at the bottom.
+        // ScottPlot centres cell (r, c) on (c, r) and draws row 0 at the top; the figure convention (and Plotly's)
+        // is row 0 at the bottom.
         hm.FlipVertically = true;
-        hm.Extent = new CoordinateRect(-0.5, cols - 0.5, -0.5, rows - 0.5);
         plt.Add.ColorBar(hm);
         if (s.XLabels != null)
             plt.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(Enumerable.Range(0, cols).Select(i => (double)i).ToArray(), s.XLabels);

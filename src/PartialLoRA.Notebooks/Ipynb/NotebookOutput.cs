@@ -41,6 +41,9 @@ public sealed class NotebookOutput
         ? MimeBundle.FromJson(Json["data"] as JsonObject, Json["metadata"] as JsonObject, Where)
         : null;
 
+    /// <summary>For execute_result: the count of the execution that produced it.</summary>
+    public int? ExecutionCount => OutputType == ExecuteResultType ? (int?)Json["execution_count"] : null;
+
     public string? ErrorName => (string?)Json["ename"];
     public string? ErrorValue => (string?)Json["evalue"];
     public IReadOnlyList<string> Traceback => Json["traceback"] is JsonArray a ? a.Select(x => (string?)x ?? "").ToList() : [];

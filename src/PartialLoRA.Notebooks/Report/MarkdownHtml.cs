@@ -152,8 +152,14 @@ public static partial class MarkdownHtml
                     if (i + 1 < end && Indent(lines[i + 1]) > indent) { nested.Add(""); i++; continue; }
                     break;
                 }
-                if (Indent(l) > indent && ListItem().IsMatch(l) || nested.Count > 0) { nested.Add(l); i++; continue; }
-                if (Indent(l) > indent || !ListItem().IsMatch(l) && !StartsBlock(lines, i, end)) { item.Add(l.Trim()); i++; continue; }
+                if (Indent(l) > indent)
+                {
+                    if (ListItem().IsMatch(l) || nested.Count > 0) nested.Add(l); else item.Add(l.Trim());
+                    i++;
+                    continue;
+                }
+                // Lazy continuation of the item's text; a marker at this indent or less ends the item.
+                if (nested.Count == 0 && !StartsBlock(lines, i, end)) { item.Add(l.Trim()); i++; continue; }
                 break;
             }
             sb.Append("<li>").Append(InlineLines(item));
