@@ -255,7 +255,8 @@ public sealed class NotebookExecutor
             {
                 var method = frame.GetMethod();
                 var ns = method?.DeclaringType?.Namespace ?? "";
-                if (ns.StartsWith("Microsoft.CodeAnalysis", StringComparison.Ordinal) || ns.StartsWith("System.Runtime.", StringComparison.Ordinal)) continue;
+                if (ns.StartsWith("Microsoft.CodeAnalysis", StringComparison.Ordinal) || ns.StartsWith("System.Runtime.", StringComparison.Ordinal)
+                    || ns.StartsWith("Internal.Runtime", StringComparison.Ordinal)) continue;
                 var file = frame.GetFileName();
                 var lineNo = frame.GetFileLineNumber();
                 // Roslyn reports the cell's file path made absolute; cell paths carry no folder, so compare names.

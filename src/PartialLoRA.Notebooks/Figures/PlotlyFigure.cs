@@ -105,7 +105,10 @@ internal static class PlotlyFigure
         if (log)
         {
             a["type"] = "log";
-            a["dtick"] = "D2"; // label 1, 2, 5 of each decade: readable without crowding
+            // Label whole decades only (plotly's in-decade labels print a bare leading digit: "5" for 50 and for 0.5),
+            // with unlabelled minor ticks in between, as the PNG does.
+            a["dtick"] = 1;
+            a["minor"] = Obj(("ticks", "outside"), ("showgrid", true), ("gridcolor", "#f3f3f3"));
         }
         return a;
     }

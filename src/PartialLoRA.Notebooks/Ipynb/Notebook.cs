@@ -6,8 +6,8 @@ namespace PartialLoRA.Notebooks;
 
 /// <summary>
 /// An nbformat 4 notebook (<c>.ipynb</c>). Reads both forms of multiline text, keeps every key it does not
-/// interpret, and writes the way Jupyter and VS Code do (one-space indent, minimal escaping, trailing newline),
-/// so a file read and written unchanged comes back byte for byte.
+/// interpret, and writes the way Jupyter and VS Code do (keys sorted, one-space indent, minimal escaping, trailing
+/// newline), so a file saved by either and written back unchanged comes back byte for byte.
 /// </summary>
 public sealed class Notebook
 {
@@ -115,8 +115,36 @@ public sealed class Notebook
                {
                    Indented = true, IndentSize = 1, NewLine = "\n", Encoder = JupyterJsonEncoder.Instance,
                }))
-            root.WriteTo(w);
+            WriteSorted(root, w);
         return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
+    }
+
+    /// <summary>Keys in ordinal order at every level: the canonical form Jupyter (sort_keys) and VS Code both write.</summary>
+    private static void WriteSorted(JsonNode? node, Utf8JsonWriter w)
+    {
+        switch (node)
+        {
+            case JsonObject o:
+                w.WriteStartObject();
+                foreach (var (k, v) in o.OrderBy(p => p.Key, StringComparer.Ordinal))
+                {
+                    w.WritePropertyName(k);
+                    WriteSorted(v, w);
+                }
+                w.WriteEndObject();
+                break;
+            case JsonArray a:
+                w.WriteStartArray();
+                foreach (var v in a) WriteSorted(v, w);
+                w.WriteEndArray();
+                break;
+            case null:
+                w.WriteNullValue();
+                break;
+            default:
+                node.WriteTo(w);
+                break;
+        }
     }
 
     /// <summary>Writes atomically (temp file + rename): a failure never leaves a half-written notebook.</summary>

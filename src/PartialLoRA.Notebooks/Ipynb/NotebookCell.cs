@@ -51,7 +51,6 @@ public sealed class NotebookCell
 
     private static NotebookCell Create(string type, string source, string? id, JsonObject metadata)
     {
-        // Keys in sorted order, as Jupyter writes them.
         var o = new JsonObject { ["cell_type"] = type };
         if (type == "code") o["execution_count"] = null;
         if (id != null) o["id"] = CellIds.Check(id, "cell id");

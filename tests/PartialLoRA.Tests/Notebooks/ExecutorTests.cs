@@ -238,3 +238,43 @@ public class ExecutorTests
         Assert.Equal("42", nb.CodeCells.Single().Outputs.Single().Data!.Get(MimeBundle.Plain));
     }
 }
+
+[Collection(ExecutorCollection.Name)]
+public class NotebookBatchTests
+{
+    [Fact]
+    public void A_batch_runs_every_notebook_writes_them_in_place_or_to_out_and_one_report()
+    {
+        var dir = TestSupport.TempDir("nb-batch");
+        var a = NotebookFiles.Write(dir, "01-a", "Console.WriteLine(\"a\");");
+        var b = NotebookFiles.Write(dir, "02-b", "throw new Exception(\"b\");", "1");
+        var outDir = Path.Combine(dir, "out");
+        var paths = NotebookCatalog.Select(dir, []);
+        Assert.Equal([a, b], paths);
+
+        var res = NotebookBatch.Run(new NotebookExecutor(ExecutorFixture.Options), new BatchOptions(paths, outDir, InPlace: true,
+            new PartialLoRA.Notebooks.Report.ReportInfo("smoke", 7, "cpu", "test")));
+        Assert.False(res.AllSucceeded);
+        Assert.Equal([NotebookStatus.Passed, NotebookStatus.Failed], res.Runs.Select(r => r.Status));
+        Assert.Equal("a\n", Notebook.Load(a).CodeCells.Single().Outputs.Single().Text); // written back in place
+        Assert.False(File.Exists(Path.Combine(outDir, "01-a.ipynb")));
+        Assert.True(File.Exists(Path.Combine(outDir, "report.html")));
+    }
+
+    [Fact]
+    public void Names_select_by_exact_name_or_prefix_and_non_csharp_notebooks_are_refused_before_running()
+    {
+        var dir = TestSupport.TempDir("nb-select");
+        foreach (var n in new[] { "01-x", "01-xy", "02-z" }) NotebookFiles.Write(dir, n, "1");
+        Assert.Equal(["01-x"], NotebookCatalog.Select(dir, ["01-x"]).Select(Path.GetFileNameWithoutExtension));
+        Assert.Equal(["01-x", "01-xy"], NotebookCatalog.Select(dir, ["01"]).Select(Path.GetFileNameWithoutExtension));
+        Assert.Equal(["01-x", "02-z"], NotebookCatalog.Select(dir, ["02-z.ipynb", "01-x"]).Select(Path.GetFileNameWithoutExtension));
+
+        var py = Path.Combine(dir, "03-py.ipynb");
+        File.WriteAllText(py, """{"cells": [], "metadata": {"kernelspec": {"name": "python3"}}, "nbformat": 4, "nbformat_minor": 5}""");
+        var e = Assert.Throws<NotebookFormatException>(() =>
+            NotebookBatch.Run(new NotebookExecutor(ExecutorFixture.Options), new BatchOptions([NotebookCatalog.Select(dir, ["01-x"])[0], py], dir, false, null)));
+        Assert.Contains("03-py.ipynb: not a C# notebook (metadata.kernelspec.name is 'python3'", e.Message);
+        Assert.Empty(Notebook.Load(Path.Combine(dir, "01-x.ipynb")).CodeCells.Single().Outputs); // nothing ran
+    }
+}

@@ -114,6 +114,13 @@ public class IpynbTests
     }
 
     [Fact]
+    public void Keys_are_written_sorted_like_Jupyter_and_VS_Code_do()
+    {
+        var nb = Notebook.Parse("""{"nbformat_minor": 5, "nbformat": 4, "metadata": {"z": 1, "a": {"y": 2, "b": 3}}, "cells": []}""", "u.ipynb");
+        Assert.Equal("{\n \"cells\": [],\n \"metadata\": {\n  \"a\": {\n   \"b\": 3,\n   \"y\": 2\n  },\n  \"z\": 1\n },\n \"nbformat\": 4,\n \"nbformat_minor\": 5\n}\n", nb.ToJson());
+    }
+
+    [Fact]
     public void Cells_sources_and_outputs_are_read_from_both_text_forms()
     {
         var nb = Notebook.Parse(JupyterStyle, "jupyter.ipynb");
