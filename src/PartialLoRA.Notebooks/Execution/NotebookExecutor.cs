@@ -67,6 +67,7 @@ public sealed class NotebookExecutor
             var outcome = RunCell(cell, codeNo, index, notebook.Cells.Count, name, directory, globals, cancel, cellContext, ref state);
             cell.ExecutionCount = ++executionCount;
             foreach (var o in cellContext.Outputs()) cell.AddOutput(o);
+            cellContext.Closed = true; // late writes from tasks the cell left running are dropped, not misplaced
             timings.Add(new CellTiming(codeNo, started.Elapsed, outcome.Failure == null));
             options.Progress?.Invoke($"  {name} code cell {codeNo}/{codeCells}: {(outcome.Failure != null ? "FAILED" : outcome.Skip != null ? "skipped the rest" : "ok")} ({started.Elapsed.TotalSeconds:F1} s)");
             if (outcome.Failure != null)

@@ -15,9 +15,4 @@ public sealed record NotebookRunResult(
     TimeSpan Elapsed,
     CellFailure? Failure,
     string? SkipReason,
-    IReadOnlyList<CellTiming> Cells)
-{
-    public string Summary =>
-        $"{Name}: {Status.ToString().ToLowerInvariant()}, {CellsRun}/{CodeCells} code cells, {Elapsed.TotalSeconds:F1} s" +
-        (Failure != null ? $" — {Failure.Describe(Name)}" : SkipReason != null ? $" — {SkipReason}" : "");
-}
+    IReadOnlyList<CellTiming> Cells);

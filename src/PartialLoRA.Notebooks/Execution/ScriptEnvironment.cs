@@ -25,9 +25,6 @@ public static class ScriptEnvironment
 
     public static ScriptOptions Options => options.Value;
 
-    /// <summary>The base imports plus every public namespace of the PartialLoRA library.</summary>
-    public static IReadOnlyList<string> Imports => Options.Imports;
-
     private static ScriptOptions Build()
     {
         // Make sure the assemblies notebooks use are loaded (and therefore on the reference list even if this process

@@ -93,20 +93,10 @@ public sealed class Notebook
         Renumber();
     }
 
-    public void RemoveAt(int index)
-    {
-        ((JsonArray)root["cells"]!).RemoveAt(index);
-        cells.RemoveAt(index);
-        Renumber();
-    }
-
     private void Renumber()
     {
         for (var i = 0; i < cells.Count; i++) cells[i].Where = $"{Source}: cells[{i}]";
     }
-
-    /// <summary>An independent copy (for executing without touching the original).</summary>
-    public Notebook Clone(string? source = null) => new(root.DeepClone().AsObject(), source ?? Source);
 
     public string ToJson()
     {

@@ -23,8 +23,5 @@ public static class NumberFormat
         return v => double.IsFinite(v) ? v.ToString(fmt, Inv) : Special(v);
     }
 
-    /// <summary>One number on its own (four significant digits).</summary>
-    public static string Value(double v) => ForColumn([v])(v);
-
     private static string Special(double v) => double.IsNaN(v) ? "NaN" : v > 0 ? "∞" : "-∞";
 }

@@ -29,7 +29,7 @@ public static partial class HtmlReport
     {
         var body = new StringBuilder();
         var anyChart = false;
-        foreach (var run in runs) body.Append(Notebook(run, ref anyChart));
+        foreach (var run in runs) body.Append(Section(run, ref anyChart));
 
         var passed = runs.Count(r => r.Status == NotebookStatus.Passed);
         var failed = runs.Count(r => r.Status == NotebookStatus.Failed);
@@ -61,7 +61,7 @@ public static partial class HtmlReport
     public static void Write(string path, IReadOnlyList<NotebookRunResult> runs, ReportInfo info, Katex.Assets? katex = null) =>
         AtomicFile.WriteAllText(path, Render(runs, info, katex));
 
-    private static string Notebook(NotebookRunResult run, ref bool anyChart)
+    private static string Section(NotebookRunResult run, ref bool anyChart)
     {
         var sb = new StringBuilder();
         sb.Append($"<section class=\"notebook\" id=\"{Anchor(run.Name)}\">\n");

@@ -75,6 +75,12 @@ public class FormattingTests
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
         Assert.Equal(800, (int)b.Metadata[MimeBundle.Png]!["width"]!);
         Assert.Equal("Figure \"Acc vs sparsity\": line 'Partial-LoRA', scatter 'runs'", b.Get(MimeBundle.Plain));
+
+        var dir = TestSupport.TempDir("fig-save");
+        fig.SavePng(Path.Combine(dir, "f.png"));
+        fig.SaveHtml(Path.Combine(dir, "f.html"));
+        Assert.Equal(0x89, File.ReadAllBytes(Path.Combine(dir, "f.png"))[0]);
+        Assert.Contains("data-plora-plotlyjs", File.ReadAllText(Path.Combine(dir, "f.html")));
     }
 
     [Fact]
