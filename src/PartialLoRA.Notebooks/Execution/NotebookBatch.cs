@@ -31,6 +31,10 @@ public static class NotebookBatch
         {
             var name = Path.GetFileNameWithoutExtension(path);
             var result = executor.Run(nb, name, Path.GetDirectoryName(Path.GetFullPath(path))!);
+            // The finished notebook's script state (tensors included) is garbage now; free its native memory before the
+            // next notebook allocates its own (the GC does not see libtorch's memory pressure).
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
             nb.Save(batch.InPlace ? path : Path.Combine(batch.OutDir, name + ".ipynb"));
             runs.Add(result);
             finished?.Invoke(result);
