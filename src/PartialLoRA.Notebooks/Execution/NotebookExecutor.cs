@@ -110,7 +110,7 @@ public sealed class NotebookExecutor
         var cellPath = $"{name}.ipynb#code-cell-{codeNo}";
         foreach (var import in pre.Imports)
         {
-            var importOutcome = RunImport(import, directory, name, codeNo, index, totalCells, globals, cancel, ctx, ref state, Fail);
+            var importOutcome = RunImport(import, directory, codeNo, globals, cancel, ctx, ref state, Fail);
             if (importOutcome != null) return importOutcome;
         }
 
@@ -135,7 +135,7 @@ public sealed class NotebookExecutor
     private delegate CellFailure Failer(FailureKind kind, int? line, string message, string ename, IEnumerable<string>? traceback = null);
 
     /// <summary>#!import: a .cs/.csx file runs as one submission; an .ipynb runs its code cells.</summary>
-    private CellOutcome? RunImport(string import, string directory, string name, int codeNo, int index, int totalCells,
+    private CellOutcome? RunImport(string import, string directory, int codeNo,
         NotebookGlobals globals, CancellationTokenSource cancel, CellContext ctx, ref ScriptState<object>? state, Failer fail)
     {
         var path = Path.GetFullPath(Path.Combine(directory, import));
@@ -143,7 +143,17 @@ public sealed class NotebookExecutor
         var ext = Path.GetExtension(path).ToLowerInvariant();
         List<string> sources;
         if (ext is ".cs" or ".csx") sources = [File.ReadAllText(path)];
-        else if (ext == ".ipynb") sources = Notebook.Load(path).CodeCells.Select(c => c.Source).ToList();
+        else if (ext == ".ipynb")
+        {
+            try
+            {
+                sources = Notebook.Load(path).CodeCells.Select(c => c.Source).ToList();
+            }
+            catch (NotebookFormatException e)
+            {
+                return new(fail(FailureKind.Directive, null, $"#!import {import}: {e.Message}", "DirectiveError"), null);
+            }
+        }
         else return new(fail(FailureKind.Directive, null, $"#!import {import}: only .cs, .csx and .ipynb files can be imported", "DirectiveError"), null);
         for (var i = 0; i < sources.Count; i++)
         {
