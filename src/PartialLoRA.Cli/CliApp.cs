@@ -33,6 +33,7 @@ public static class CliApp
         root.Options.Add(VerboseOption);
         root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(NotebooksCommand.Create());
+        root.Subcommands.Add(AdaptersCommand.Create());
         return root;
     }
 
