@@ -64,16 +64,25 @@ public sealed class SentencePieceTextTokenizer : ITextTokenizer
         {
             spm = SentencePieceTokenizer.Create(fs, addBeginningOfSentence: false, addEndOfSentence: false);
         }
-        catch (Exception e) when (e is not IOException)
+        catch (Exception e) when (e is not (FileNotFoundException or UnauthorizedAccessException))   // protobuf errors are IOExceptions
         {
             throw new InvalidDataException($"{modelPath}: not a SentencePiece model: {e.Message}");
         }
         return new SentencePieceTextTokenizer(spm, layout, modelPath);
     }
 
-    /// <summary>The model's ids for <paramref name="text"/> (normalisation and whitespace handling as in the model), no special tokens.</summary>
-    public List<int> EncodeWithoutSpecialTokens(string text) =>
-        spm.EncodeToIds(text, addBeginningOfSentence: false, addEndOfSentence: false).ToList();
+    /// <summary>
+    /// The model's ids for <paramref name="text"/> (normalisation and whitespace handling as in the model), no special
+    /// tokens. A run of unknown pieces becomes one, as the SentencePiece processor does (Microsoft.ML.Tokenizers 2.0.1
+    /// emits one per character; the reference-library test caught it).
+    /// </summary>
+    public List<int> EncodeWithoutSpecialTokens(string text)
+    {
+        var ids = new List<int>();
+        foreach (var id in spm.EncodeToIds(text, addBeginningOfSentence: false, addEndOfSentence: false))
+            if (!(id == spm.UnknownId && ids.Count > 0 && ids[^1] == spm.UnknownId)) ids.Add(id);
+        return ids;
+    }
 
     public IReadOnlyList<int> Encode(string text, string? pair = null, int maxLength = 128)
     {
