@@ -32,6 +32,7 @@ public static class CliApp
         root.Options.Add(ThreadsOption);
         root.Options.Add(VerboseOption);
         root.Subcommands.Add(InfoCommand.Create());
+        root.Subcommands.Add(HubCommand.Create());
         return root;
     }
 

@@ -41,6 +41,7 @@ public sealed class BertWordPieceTokenizer : ITextTokenizer
     public static BertWordPieceTokenizer FromVocab(string vocabPath, bool lowerCase = true)
     {
         if (!File.Exists(vocabPath)) throw new FileNotFoundException($"{vocabPath}: WordPiece vocabulary not found", vocabPath);
+        UnicodeNormalization.Require("BERT WordPiece tokenizer");
         var lines = File.ReadAllLines(vocabPath);
         var specials = new Dictionary<string, int>();
         foreach (var special in SpecialTokens)

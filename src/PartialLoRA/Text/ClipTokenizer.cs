@@ -105,6 +105,7 @@ public sealed class ClipTokenizer : ITextTokenizer
 
     private static ClipTokenizer Build(IReadOnlyList<string> vocab, List<string> merges, string source)
     {
+        UnicodeNormalization.Require("CLIP tokenizer");
         if (vocab.Count <= EndOfTextId || vocab[StartOfTextId] != StartOfText || vocab[EndOfTextId] != EndOfText)
             throw new InvalidDataException($"{source}: expected {StartOfText} = {StartOfTextId} and {EndOfText} = {EndOfTextId}");
         var specials = new Dictionary<string, int> { [StartOfText] = StartOfTextId, [EndOfText] = EndOfTextId };
