@@ -22,7 +22,9 @@ import argparse
 import gzip
 import json
 import os
+import shutil
 import sys
+import tempfile
 
 import torch
 import transformers
@@ -47,15 +49,19 @@ def randomize(model, seed):
                 p.copy_(0.2 * torch.randn(p.shape, generator=g))
 
 
-def eager(config):
-    config._attn_implementation = "eager"
-    return config
+def build(cls, config):
+    """The model in eval mode with HF's eager attention (the reference path; SDPA differs only by rounding)."""
+    try:
+        model = cls._from_config(config, attn_implementation="eager")
+    except TypeError:
+        model = cls(config)
+    return model.eval()
 
 
 def save(model, out, name, tensors):
     d = os.path.join(out, name)
     os.makedirs(d, exist_ok=True)
-    model.save_pretrained(d, safe_serialization=True)
+    model.save_pretrained(d)  # safetensors: the default since transformers 4.35, the only format in 5.x
     for extra in ("generation_config.json",):
         if os.path.exists(os.path.join(d, extra)):
             os.remove(os.path.join(d, extra))
@@ -74,7 +80,7 @@ def clip(out):
                            patch_size=4, hidden_act="quick_gelu"),
         projection_dim=12)
     torch.manual_seed(SEED)
-    model = CLIPModel(eager(cfg)).eval()
+    model = build(CLIPModel, cfg)
     randomize(model, SEED)
     # legacy eos_token_id == 2: HF pools at the argmax id, so the EOT (98) is the largest id of each row
     ids = torch.tensor([[0, 5, 17, 42, 98, 1, 1], [0, 60, 61, 62, 63, 64, 98]])
@@ -108,7 +114,7 @@ def deberta_v3(out):
                   position_biased_input=False, type_vocab_size=0, pad_token_id=0, hidden_act="gelu")
     ids, mask = deberta_inputs()
     torch.manual_seed(SEED)
-    model = DebertaV2ForSequenceClassification(eager(DebertaV2Config(num_labels=3, **common))).eval()
+    model = build(DebertaV2ForSequenceClassification, DebertaV2Config(num_labels=3, **common))
     randomize(model, SEED + 2)
     with torch.no_grad():
         o = model(input_ids=ids, attention_mask=mask, output_hidden_states=True)
@@ -117,7 +123,7 @@ def deberta_v3(out):
         "hidden_state_0": o.hidden_states[0], "hidden_state_1": o.hidden_states[1], "last_hidden_state": o.hidden_states[-1],
     })
     torch.manual_seed(SEED)
-    mlm = DebertaV2ForMaskedLM(eager(DebertaV2Config(legacy=True, **common))).eval()
+    mlm = build(DebertaV2ForMaskedLM, DebertaV2Config(legacy=True, **common))
     randomize(mlm, SEED + 3)
     with torch.no_grad():
         o = mlm(input_ids=ids, attention_mask=mask)
@@ -133,7 +139,7 @@ def deberta_v2(out):
                           layer_norm_eps=1e-7, pad_token_id=0, num_labels=2, hidden_act="gelu")
     ids, mask = deberta_inputs()
     torch.manual_seed(SEED)
-    model = DebertaV2ForSequenceClassification(eager(cfg)).eval()
+    model = build(DebertaV2ForSequenceClassification, cfg)
     randomize(model, SEED + 4)
     with torch.no_grad():
         o = model(input_ids=ids, attention_mask=mask, output_hidden_states=True)
@@ -149,7 +155,7 @@ def llama(out):
                       num_key_value_heads=2, max_position_embeddings=64, rms_norm_eps=1e-6, pad_token_id=0, bos_token_id=1,
                       eos_token_id=2, num_labels=2, tie_word_embeddings=False)
     torch.manual_seed(SEED)
-    model = LlamaForSequenceClassification(eager(cfg)).eval()
+    model = build(LlamaForSequenceClassification, cfg)
     randomize(model, SEED + 5)
     # right padding with the pad id only where the mask is 0 (HF pools at the last non-pad id)
     ids = torch.tensor([[1, 15, 27, 39, 41, 53, 65, 77], [1, 44, 55, 66, 2, 0, 0, 0]])
@@ -184,9 +190,8 @@ TRICKY = [
 PAIRS = [("the film is great", "a waste of time"), ("Who wrote it?", "It was written by Ms. O'Neil in 1999.")]
 
 
-def clip_tokenizer_from_openai(bpe_path):
-    """HF's CLIP vocabulary built from OpenAI's merges exactly as openai/clip-* vocab.json/merges.txt are."""
-    from transformers import CLIPTokenizer
+def clip_files_from_openai(bpe_path, folder):
+    """vocab.json + merges.txt built from OpenAI's merges exactly as openai/clip-* ship them."""
     with gzip.open(bpe_path, "rt", encoding="utf-8") as f:
         merges = f.read().split("\n")[1:49152 - 256 - 2 + 1]
     merges = [tuple(m.split()) for m in merges]
@@ -200,21 +205,36 @@ def clip_tokenizer_from_openai(bpe_path):
             n += 1
     symbols = [chr(c) for c in cs]
     vocab = symbols + [s + "</w>" for s in symbols] + ["".join(m) for m in merges] + ["<|startoftext|>", "<|endoftext|>"]
-    return CLIPTokenizer(vocab={t: i for i, t in enumerate(vocab)}, merges=merges)
+    with open(os.path.join(folder, "vocab.json"), "w", encoding="utf-8") as f:
+        json.dump({t: i for i, t in enumerate(vocab)}, f, ensure_ascii=False)
+    with open(os.path.join(folder, "merges.txt"), "w", encoding="utf-8") as f:
+        f.write("#version: 0.2\n" + "\n".join(" ".join(m) for m in merges) + "\n")
+
+
+def tokenizer_folder(files, config):
+    """A temporary tokenizer folder in HF layout, loaded with from_pretrained as users load them."""
+    d = tempfile.mkdtemp(prefix="tok-")
+    for name, src in files.items():
+        shutil.copyfile(src, os.path.join(d, name))
+    with open(os.path.join(d, "tokenizer_config.json"), "w", encoding="utf-8") as f:
+        json.dump(config, f)
+    return d
 
 
 def tokenizers(data, out):
-    from transformers import BertTokenizer, DebertaV2Tokenizer, LlamaTokenizer
+    from transformers import BertTokenizer, CLIPTokenizer, DebertaV2Tokenizer, LlamaTokenizer
     result = {"transformers": transformers.__version__, "strings": TRICKY, "pairs": PAIRS}
-    clip_tok = clip_tokenizer_from_openai(os.path.join(data, "clip", "bpe_simple_vocab_16e6.txt.gz"))
+    clip_dir = tokenizer_folder({}, {"model_max_length": 77})
+    clip_files_from_openai(os.path.join(data, "clip", "bpe_simple_vocab_16e6.txt.gz"), clip_dir)
+    clip_tok = CLIPTokenizer.from_pretrained(clip_dir)
     result["clip"] = {"ids": [clip_tok(s)["input_ids"] for s in TRICKY]}
-    bert = BertTokenizer(vocab_file=os.path.join(data, "bert-vocab", "vocab.txt"), do_lower_case=True)
+    bert = BertTokenizer.from_pretrained(tokenizer_folder({"vocab.txt": os.path.join(data, "bert-vocab", "vocab.txt")}, {"do_lower_case": True}))
     result["bert"] = {"ids": [bert(s)["input_ids"] for s in TRICKY], "pair_ids": [bert(a, b)["input_ids"] for a, b in PAIRS]}
     spm_dir = os.path.join(out, "spm")
-    deb = DebertaV2Tokenizer(vocab_file=os.path.join(spm_dir, "glue-unigram.model"))
+    deb = DebertaV2Tokenizer.from_pretrained(tokenizer_folder({"spm.model": os.path.join(spm_dir, "glue-unigram.model")}, {}))
     result["deberta_v3_spm"] = {"model": "spm/glue-unigram.model", "ids": [deb(s)["input_ids"] for s in TRICKY],
                                 "pair_ids": [deb(a, b)["input_ids"] for a, b in PAIRS]}
-    lla = LlamaTokenizer(vocab_file=os.path.join(spm_dir, "glue-bpe.model"))
+    lla = LlamaTokenizer.from_pretrained(tokenizer_folder({"tokenizer.model": os.path.join(spm_dir, "glue-bpe.model")}, {}))
     result["llama_spm"] = {"model": "spm/glue-bpe.model", "ids": [lla(s)["input_ids"] for s in TRICKY]}
     with open(os.path.join(out, "tokenizers.json"), "w", encoding="utf-8") as f:
         json.dump(result, f, ensure_ascii=False, indent=1)
