@@ -122,9 +122,11 @@ public static class ModelRegistry
     /// LlamaForSequenceClassification, <c>clip_vision_classifier</c> → a saved <see cref="ClipVisionClassifier"/>.
     /// A backbone checkpoint (no task head) gets a seeded head with <paramref name="labels"/> (default: the config's).
     /// For an HF <c>clip</c> folder use <see cref="LoadClipClassifier"/>, which initialises the head from prompts.
+    /// With <paramref name="dtype"/> (e.g. BFloat16 for LLaMA-2-7B) the model is converted before the weights are read,
+    /// so the checkpoint lands in that dtype directly.
     /// </summary>
     public static (IBlockwiseClassifier Model, HfLoadReport Report) LoadClassifier(string folder, IReadOnlyList<string>? labels = null,
-        bool strict = true, long seed = 0)
+        bool strict = true, long seed = 0, ScalarType? dtype = null)
     {
         var cfg = HfModelFolder.ReadConfig(folder);
         IHfModel model = HfModelFolder.ModelType(cfg) switch
@@ -136,6 +138,7 @@ public static class ModelRegistry
                 $"{cfg.Source}: a CLIP model; the paper's classifier head is initialised from class prompts, load it with LoadClipClassifier(folder, class names, templates, tokenizer)"),
             var t => throw new InvalidDataException($"{cfg.Source}: model_type '{t}' is not supported; expected deberta-v2, llama, clip or {ClipVisionClassifier.SavedModelType}"),
         };
+        if (dtype is { } dt) model.Module.to(dt);
         var report = HfModelFolder.LoadWeights(model, folder, strict);
         return ((IBlockwiseClassifier)model, report);
     }

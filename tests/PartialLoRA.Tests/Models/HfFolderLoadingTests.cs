@@ -123,8 +123,12 @@ public class HfFolderLoadingTests
         var causal = State(llama, n => n.StartsWith("score") ? "" : n)
             .Append(("lm_head.weight", torch.zeros(100, 32)))
             .Append(("model.layers.0.self_attn.rotary_emb.inv_freq", torch.zeros(4))).ToList();
-        var (seq, report) = ModelRegistry.LoadClassifier(Folder(llama.ConfigJson(), causal));
+        var (seq, report) = ModelRegistry.LoadClassifier(Folder(llama.ConfigJson(), causal), dtype: ScalarType.BFloat16);
         Assert.Equal(["score.weight"], report.Fresh);
+        Assert.Equal(ScalarType.BFloat16, seq.Module.state_dict()["model.layers.1.mlp.up_proj.weight"].dtype);
+        Assert.True(Same(llama.state_dict()["model.norm.weight"].to(ScalarType.BFloat16), seq.Module.state_dict()["model.norm.weight"]));
+        using (torch.no_grad())
+            Assert.True(seq.Logits(RandomIds(1, 4, 100, 3)).isfinite().all().item<bool>());   // bf16 forward (RMSNorm in f32, masks in bf16)
         Assert.Equal(["lm_head.weight"], report.Skipped);
         Assert.Empty(report.Unexpected);
     }
