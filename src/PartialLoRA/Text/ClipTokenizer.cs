@@ -99,8 +99,10 @@ public sealed class ClipTokenizer : ITextTokenizer
                 throw new InvalidDataException($"{vocabJson}: ids must be 0..{vocab.Length - 1}, each once; '{tok}' has {id}");
             vocab[id] = tok;
         }
-        var merges = File.ReadAllLines(mergesTxt).Where(l => l.Length > 0 && !l.StartsWith("#version")).ToList();
-        return Build(vocab, merges, vocabJson);
+        var lines = File.ReadAllLines(mergesTxt);
+        // the first line is a version header ("#version: 0.2" in HF's files, prefixed by the file name in OpenAI's)
+        var merges = lines.Skip(lines.Length > 0 && lines[0].Contains("#version") ? 1 : 0).Where(l => l.Length > 0).ToList();
+        return Build(vocab, merges, mergesTxt);
     }
 
     private static ClipTokenizer Build(IReadOnlyList<string> vocab, List<string> merges, string source)
@@ -117,7 +119,14 @@ public sealed class ClipTokenizer : ITextTokenizer
             ByteLevel = true,
             UnknownToken = null,
         };
-        return new ClipTokenizer(BpeTokenizer.Create(options), vocab.ToArray());
+        try
+        {
+            return new ClipTokenizer(BpeTokenizer.Create(options), vocab.ToArray());
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new InvalidDataException($"{source}: merges do not fit the vocabulary: {e.Message}");
+        }
     }
 
     /// <summary>HF's CLIP normalisation: NFC, every whitespace run → one space, lower case.</summary>
