@@ -58,6 +58,26 @@ def build(cls, config):
     return model.eval()
 
 
+class Capture:
+    """Forward hooks that keep a module's output (the first element when it returns a tuple), version-independently."""
+
+    def __init__(self, **modules):
+        self.out = {}
+        self.handles = [m.register_forward_hook(self._hook(k)) for k, m in modules.items()]
+
+    def _hook(self, key):
+        def hook(module, inputs, output):
+            self.out[key] = output[0] if isinstance(output, tuple) else output
+        return hook
+
+    def __enter__(self):
+        return self.out
+
+    def __exit__(self, *exc):
+        for h in self.handles:
+            h.remove()
+
+
 def save(model, out, name, tensors):
     d = os.path.join(out, name)
     os.makedirs(d, exist_ok=True)
@@ -86,8 +106,8 @@ def clip(out):
     ids = torch.tensor([[0, 5, 17, 42, 98, 1, 1], [0, 60, 61, 62, 63, 64, 98]])
     mask = torch.tensor([[1, 1, 1, 1, 1, 0, 0], [1, 1, 1, 1, 1, 1, 1]])
     pixels = torch.randn(2, 3, 16, 16, generator=torch.Generator().manual_seed(SEED + 1))
-    with torch.no_grad():
-        o = model(input_ids=ids, attention_mask=mask, pixel_values=pixels, output_hidden_states=True)
+    with torch.no_grad(), Capture(vision=model.vision_model.encoder.layers[0], text=model.text_model.encoder.layers[0]) as layer0:
+        o = model(input_ids=ids, attention_mask=mask, pixel_values=pixels)
     save(model, out, "clip", {
         "input_ids": ids, "attention_mask": mask, "pixel_values": pixels,
         "logits_per_image": o.logits_per_image, "text_embeds": o.text_embeds, "image_embeds": o.image_embeds,
@@ -95,8 +115,8 @@ def clip(out):
         "text_pooler_output": o.text_model_output.pooler_output,
         "vision_last_hidden_state": o.vision_model_output.last_hidden_state,
         "vision_pooler_output": o.vision_model_output.pooler_output,
-        "vision_hidden_state_1": o.vision_model_output.hidden_states[1],
-        "text_hidden_state_1": o.text_model_output.hidden_states[1],
+        "vision_layer_0_output": layer0["vision"],
+        "text_layer_0_output": layer0["text"],
     })
 
 
@@ -104,6 +124,16 @@ def deberta_inputs():
     ids = torch.tensor([[1, 11, 23, 35, 47, 59, 61, 73, 85, 97, 12, 2], [1, 14, 28, 42, 56, 70, 2, 0, 0, 0, 0, 0]])
     mask = (torch.arange(12)[None, :] < torch.tensor([[12], [7]])).long()
     return ids, mask
+
+
+def deberta_outputs(model, ids, mask):
+    """Logits, the embedding output, layer 0's output (before the v2 conv) and the last hidden state."""
+    with torch.no_grad(), Capture(embeddings=model.deberta.embeddings, layer0=model.deberta.encoder.layer[0]) as c:
+        logits = model(input_ids=ids, attention_mask=mask).logits
+    with torch.no_grad():
+        last = model.deberta(input_ids=ids, attention_mask=mask).last_hidden_state
+    return {"input_ids": ids, "attention_mask": mask, "logits": logits, "embedding_output": c["embeddings"],
+            "layer_0_output": c["layer0"], "last_hidden_state": last}
 
 
 def deberta_v3(out):
@@ -116,12 +146,7 @@ def deberta_v3(out):
     torch.manual_seed(SEED)
     model = build(DebertaV2ForSequenceClassification, DebertaV2Config(num_labels=3, **common))
     randomize(model, SEED + 2)
-    with torch.no_grad():
-        o = model(input_ids=ids, attention_mask=mask, output_hidden_states=True)
-    save(model, out, "deberta-v3", {
-        "input_ids": ids, "attention_mask": mask, "logits": o.logits,
-        "hidden_state_0": o.hidden_states[0], "hidden_state_1": o.hidden_states[1], "last_hidden_state": o.hidden_states[-1],
-    })
+    save(model, out, "deberta-v3", deberta_outputs(model, ids, mask))
     torch.manual_seed(SEED)
     mlm = build(DebertaV2ForMaskedLM, DebertaV2Config(legacy=True, **common))
     randomize(mlm, SEED + 3)
@@ -141,12 +166,7 @@ def deberta_v2(out):
     torch.manual_seed(SEED)
     model = build(DebertaV2ForSequenceClassification, cfg)
     randomize(model, SEED + 4)
-    with torch.no_grad():
-        o = model(input_ids=ids, attention_mask=mask, output_hidden_states=True)
-    save(model, out, "deberta-v2", {
-        "input_ids": ids, "attention_mask": mask, "logits": o.logits,
-        "hidden_state_0": o.hidden_states[0], "hidden_state_1": o.hidden_states[1], "last_hidden_state": o.hidden_states[-1],
-    })
+    save(model, out, "deberta-v2", deberta_outputs(model, ids, mask))
 
 
 def llama(out):
@@ -160,15 +180,13 @@ def llama(out):
     # right padding with the pad id only where the mask is 0 (HF pools at the last non-pad id)
     ids = torch.tensor([[1, 15, 27, 39, 41, 53, 65, 77], [1, 44, 55, 66, 2, 0, 0, 0]])
     mask = (ids != 0).long()
-    captured = {}
-    hook = model.model.layers[0].register_forward_hook(lambda m, i, o: captured.__setitem__("h1", o[0] if isinstance(o, tuple) else o))
-    with torch.no_grad():
+    with torch.no_grad(), Capture(layer0=model.model.layers[0]) as c:
         o = model(input_ids=ids, attention_mask=mask)
+    with torch.no_grad():
         base = model.model(input_ids=ids, attention_mask=mask)
-    hook.remove()
     save(model, out, "llama", {
         "input_ids": ids, "attention_mask": mask, "logits": o.logits,
-        "hidden_state_1": captured["h1"], "last_hidden_state": base.last_hidden_state,
+        "layer_0_output": c["layer0"], "last_hidden_state": base.last_hidden_state,
     })
 
 

@@ -42,8 +42,6 @@ public sealed class HfConfigJson
         return Parse(File.ReadAllText(path), path);
     }
 
-    public bool Has(string field) => obj.TryGetPropertyValue(field, out var v) && v is not null;
-
     private JsonValue? Value(string field, string expected)
     {
         if (!obj.TryGetPropertyValue(field, out var node) || node is null) return null;
@@ -114,13 +112,6 @@ public sealed class HfConfigJson
     {
         if (!obj.TryGetPropertyValue(field, out var node) || node is null) return null;
         return node is JsonObject o ? new HfConfigJson(o, $"{Source}:{field}") : throw Bad(field, "an object", node);
-    }
-
-    /// <summary>The number of entries of an object field (e.g. <c>id2label</c>), or null when absent.</summary>
-    public int? ObjectCountOrNull(string field)
-    {
-        if (!obj.TryGetPropertyValue(field, out var node) || node is null) return null;
-        return node is JsonObject o ? o.Count : throw Bad(field, "an object", node);
     }
 
     /// <summary>Labels by index from <c>id2label</c> (keys "0".."n-1"), or null when absent.</summary>

@@ -8,9 +8,9 @@ namespace PartialLoRA.Text;
 /// A SentencePiece model (<c>spm.model</c> / <c>tokenizer.model</c>, BPE or unigram) through Microsoft.ML.Tokenizers'
 /// <see cref="SentencePieceTokenizer"/>, with the special-token layout of the model family:
 /// <list type="bullet">
-/// <item><see cref="DebertaV3"/>: <c>[CLS] a [SEP]</c> / <c>[CLS] a [SEP] b [SEP]</c>, ids of [CLS], [SEP], [PAD],
+/// <item><see cref="Layout.DebertaV3"/>: <c>[CLS] a [SEP]</c> / <c>[CLS] a [SEP] b [SEP]</c>, ids of [CLS], [SEP], [PAD],
 /// [UNK] read from the model's pieces, [MASK] the model's piece or else the id after the last piece (HF appends it).</item>
-/// <item><see cref="Llama"/>: <c>&lt;s&gt; a</c> (HF's LlamaTokenizer adds BOS only; a pair is <c>&lt;s&gt; a &lt;s&gt; b</c>), pad = the
+/// <item><see cref="Layout.Llama"/>: <c>&lt;s&gt; a</c> (HF's LlamaTokenizer adds BOS only; a pair is <c>&lt;s&gt; a &lt;s&gt; b</c>), pad = the
 /// model's pad piece, else &lt;unk&gt; (LLaMA-2 has no pad token).</item>
 /// </list>
 /// </summary>

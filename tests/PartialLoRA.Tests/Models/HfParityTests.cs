@@ -59,9 +59,9 @@ public class HfParityTests
         var visionStates = new List<Tensor>();
         var (visionLast, visionPooled) = clip.vision_model.Forward(pixels, visionStates);
         Close(r, "text_last_hidden_state", textLast, mask);
-        Close(r, "text_hidden_state_1", textStates[1], mask);
+        Close(r, "text_layer_0_output", textStates[1], mask);
         Close(r, "text_pooler_output", textPooled);
-        Close(r, "vision_hidden_state_1", visionStates[1]);
+        Close(r, "vision_layer_0_output", visionStates[1]);
         Close(r, "vision_last_hidden_state", visionLast);
         Close(r, "vision_pooler_output", visionPooled);
         Close(r, "text_embeds", nn.functional.normalize(clip.GetTextFeatures(ids, mask), p: 2, dim: -1));
@@ -93,11 +93,12 @@ public class HfParityTests
         using var _ = torch.no_grad();
         var (ids, mask) = (r.Load("input_ids"), r.Load("attention_mask"));
         Close(r, "logits", m.Logits(ids, mask));
-        var states = new List<Tensor>();
-        m.deberta.Forward(ids, mask, null, states);
-        Close(r, "hidden_state_0", states[0], mask);
-        Close(r, "hidden_state_1", states[1], mask);
-        Close(r, "last_hidden_state", states[^1], mask);
+        var enc = m.deberta.encoder;
+        var embedding = m.deberta.embeddings.Forward(ids, mask);
+        Close(r, "embedding_output", embedding, mask);
+        var layer0 = enc.layer[0].Forward(embedding, DebertaV2Encoder.Allowed(mask), enc.RelativePos(ids.shape[1], ids.device), enc.RelEmbeddings());
+        Close(r, "layer_0_output", layer0, mask);   // before the v2 conv, which the encoder applies after layer 0
+        Close(r, "last_hidden_state", m.deberta.Forward(ids, mask), mask);
     }
 
     [RequiresFact(typeof(HfParityTests), nameof(DebertaV3MlmMissing))]
@@ -126,7 +127,7 @@ public class HfParityTests
         Close(r, "logits", m.Logits(ids, mask));
         var states = new List<Tensor>();
         var last = m.model.Forward(ids, mask, states);
-        Close(r, "hidden_state_1", states[1], mask);
+        Close(r, "layer_0_output", states[1], mask);
         Close(r, "last_hidden_state", last, mask);
     }
 }
