@@ -87,8 +87,9 @@ public class ClipClassifierTests
         const long expected = 768 + 3L * 16 * 16 * 768 + 197L * 768 + 2 * 768 + 12 * layer + 2 * 768;
         Assert.Equal(85_799_424L, expected);
         Assert.Equal(expected, ModelRegistry.ParameterCount(tower));
-        // With visual_projection (768×512) this is open_clip's 86.19M image tower; the whole CLIP ViT-B/16 is
-        // 149,620,737 parameters (keras-nlp's clip_vit_base_patch16 preset), checked against the text tower below.
+        // The whole CLIP ViT-B/16 (tower + visual_projection 768×512 + text tower + text_projection + logit_scale) is
+        // 149,620,737 parameters in keras-hub's CLIP presets (early clip_presets.py; the current file says 149,620,934,
+        // which adds the 197 vision position ids it keeps as weights).
         const long text = 49408L * 512 + 77L * 512 + 12 * (4 * (512L * 512 + 512) + 2 * 512 + (512L * 2048 + 2048) + (2048L * 512 + 512) + 2 * 512) + 2 * 512;
         Assert.Equal(149_620_737L, expected + 768L * 512 + text + 512L * 512 + 1);
         tower.eval();
