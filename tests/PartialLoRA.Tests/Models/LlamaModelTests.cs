@@ -144,7 +144,8 @@ public class LlamaModelTests
             + c.HiddenSize + head;
         using var small = new LlamaForSequenceClassification(Tiny);
         Assert.Equal(Count(Tiny, 2L * Tiny.HiddenSize), ModelRegistry.ParameterCount(small));
-        // meta-llama/Llama-2-7b-hf (LlamaForCausalLM, lm_head 32000×4096) has 6,738,415,616 parameters.
+        // LLaMA(-2)-7B with its 32000×4096 lm_head has 6,738,415,616 parameters (keras-hub's llama presets,
+        // llama_7b_en; the "all params" PEFT prints for huggyllama/llama-7b).
         var c7 = LlamaConfig.Llama2_7B;
         Assert.Equal(6_738_415_616L, Count(c7, 32000L * 4096));
     }
