@@ -1,4 +1,4 @@
-using PartialLoRA.Data.Registry;
+using PartialLoRA.Text;
 
 namespace PartialLoRA.Data;
 

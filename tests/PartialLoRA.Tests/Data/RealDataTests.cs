@@ -105,6 +105,23 @@ public class RealDataTests
         Assert.True(sets.Train.Inputs.shape[1] <= 64);
     }
 
+    [RequiresFact(typeof(RealData), nameof(RealData.Glue))]
+    public void Cola_encodes_with_the_real_bert_wordpiece_tokenizer()
+    {
+        TestSupport.Torch.ToString();
+        var vocab = Path.Combine(Root, "bert-vocab", "vocab.txt");
+        Assert.True(File.Exists(vocab), $"{vocab} is part of the shared data");
+        var tok = PartialLoRA.Text.BertWordPieceTokenizer.FromVocab(vocab);
+        using var sets = TaskData.Glue("cola", tok, seed: 0, Root, maxLength: 64, cache: new PartialLoRA.Data.Cache.SetCache(), tokenizerKey: "bert-base-uncased");
+        Assert.Equal(8_551, sets.Train.Count);
+        Assert.Equal(171, sets.FewShot.Count);   // 2% per class of CoLA's 8,551
+        Assert.Equal(MetricNames.Matthews, sets.Validation.Metric);
+        Assert.Equal(tok.ClsId, sets.Train.Inputs[0, 0].item<long>());
+        var first = DatasetRegistry.ReadGlue("cola", "train", Root).Examples[0];
+        var ids = sets.Train.Inputs[0].data<long>().ToArray().Take((int)sets.Train.AttentionMask![0].sum().item<long>()).Select(i => (int)i);
+        Assert.Equal(tok.Encode(first.Text, null, 64), ids);
+    }
+
     [RequiresFact(typeof(RealData), nameof(RealData.FashionMnist))]
     public void Fashion_mnist_from_debian_has_60000_and_10000_images()
     {
@@ -123,11 +140,12 @@ public class RealDataTests
         Assert.Equal((100, 18), (sets["CIFAR100"].Classes.Count, sets["CIFAR100"].Templates.Count));
         Assert.Equal(["happy", "smiling"], sets["FacialEmotionRecognition2013"].Classes[3]);
         Assert.Equal(43, sets["GTSRB"].Classes.Count);
-        Assert.Equal("colt's foot", sets["Flowers102"].ClassNames[11]);
+        Assert.Equal("colt's foot", sets["Flowers102"].Classes[11][0]);
         Assert.Equal(100, sets["FGVCAircraft"].Classes.Count);
         Assert.Equal((1000, 80), (sets[ClipPrompts.ImageNet].Classes.Count, sets[ClipPrompts.ImageNet].Templates.Count));
-        Assert.Equal("a zoomed in photo of a \"stop\" traffic sign.", sets["GTSRB"].Prompts(14)[0]);
-        Assert.Equal(12, sets["FacialEmotionRecognition2013"].Prompts(3).Count);   // 2 names × 6 templates
+        Assert.Equal("stop", sets["GTSRB"].Classes[14][0]);
+        Assert.Equal("tench", sets[ClipPrompts.ImageNet].Classes[0][0]);
+        Assert.Equal("a bad photo of a {}.", sets[ClipPrompts.ImageNet].Templates[0]);
 
         // Pets: CLIP sorts its names case-sensitively; the labels follow the annotation ids, so names are matched
         string[] official = ["Abyssinian", "american bulldog", "american pit bull terrier", "basset hound", "beagle", "Bengal", "Birman", "Bombay", "boxer",
@@ -135,8 +153,9 @@ public class RealDataTests
             "japanese chin", "keeshond", "leonberger", "Maine Coon", "miniature pinscher", "newfoundland", "Persian", "pomeranian", "pug", "Ragdoll",
             "Russian Blue", "saint bernard", "samoyed", "scottish terrier", "shiba inu", "Siamese", "Sphynx", "staffordshire bull terrier", "wheaten terrier", "yorkshire terrier"];
         var pets = DatasetRegistry.Prompts("pets", Root, official)!;
-        Assert.Equal("american bulldog", pets.ClassNames[1]);
-        Assert.Equal("Bengal", pets.ClassNames[5]);
-        Assert.Equal("a photo of a boxer, a type of pet.", pets.Prompts(8)[0]);
+        Assert.Equal("american bulldog", pets.Classes[1][0]);
+        Assert.Equal("Bengal", pets.Classes[5][0]);
+        Assert.Equal("boxer", pets.Classes[8][0]);
+        Assert.Equal(["a photo of a {}, a type of pet."], pets.Templates);
     }
 }

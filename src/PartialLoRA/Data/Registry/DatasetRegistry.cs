@@ -3,6 +3,7 @@ using PartialLoRA.Data.Files;
 using PartialLoRA.Data.Glue;
 using PartialLoRA.Data.Images;
 using PartialLoRA.Data.Readers;
+using PartialLoRA.Text;
 
 namespace PartialLoRA.Data.Registry;
 
@@ -230,8 +231,8 @@ public static class DatasetRegistry
         return GlueReader.Read(tree, task, split);
     }
 
-    /// <summary>CLIP's prompt set for <paramref name="name"/>, aligned to the dataset's labels, or null when CLIP has
-    /// none or <c>clip/</c> is absent.</summary>
+    /// <summary>CLIP's prompt set for <paramref name="name"/>, aligned to the dataset's labels (class i's names in
+    /// <c>Classes[i]</c>, the first being its display name), or null when CLIP has none or <c>clip/</c> is absent.</summary>
     public static ClipPromptSet? Prompts(string name, string dataRoot, IReadOnlyList<string>? datasetClassNames = null)
     {
         var info = Get(name);
@@ -251,5 +252,5 @@ public static class DatasetRegistry
     }
 
     private static IReadOnlyList<string>? ClipNames(DatasetInfo info, string dataRoot, IReadOnlyList<string> own) =>
-        Prompts(info.Name, dataRoot, own)?.ClassNames;
+        Prompts(info.Name, dataRoot, own)?.Classes.Select(c => c[0]).ToList();
 }
