@@ -35,6 +35,8 @@ public static class CliApp
         root.Subcommands.Add(NotebooksCommand.Create());
         root.Subcommands.Add(AdaptersCommand.Create());
         root.Subcommands.Add(HubCommand.Create());
+        root.Subcommands.Add(DataCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
         return root;
     }
 
