@@ -32,6 +32,10 @@ public static class CliApp
         root.Options.Add(ThreadsOption);
         root.Options.Add(VerboseOption);
         root.Subcommands.Add(InfoCommand.Create());
+        root.Subcommands.Add(NotebooksCommand.Create());
+        root.Subcommands.Add(AdaptersCommand.Create());
+        root.Subcommands.Add(HubCommand.Create());
+        root.Subcommands.Add(DataCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         return root;
     }

@@ -1,124 +1,15 @@
 using System.CommandLine;
-using System.Text.Json;
-using PartialLoRA.Importance;
-using PartialLoRA.Sparsity;
-using PartialLoRA.Sparsity.Benchmark;
-using TorchSharp;
 
 namespace PartialLoRA.Cli.Commands;
 
-/// <summary><c>partial-lora bench …</c>: commands that print speed figures (benchmarks live here, never in timed unit tests).</summary>
+/// <summary><c>partial-lora bench …</c>: benchmark commands that print measured figures (speed targets live here, not in tests).</summary>
 public static class BenchCommand
 {
     public static Command Create()
     {
-        var bench = new Command("bench", "Benchmarks: commands that measure and print speed figures.");
-        bench.Subcommands.Add(Derive());
-        return bench;
-    }
-
-    private static Command Derive()
-    {
-        var model = new Option<string>("--model")
-        {
-            Description = "Stand-in shapes: lab-tiny (clip-vit-lab-tiny: 32 px, width 192, 6 blocks), lab-small (width 384, 12 blocks) or vit-b16 (ViT-B/16, 224 px).",
-            DefaultValueFactory = _ => "lab-tiny",
-        };
-        model.AcceptOnlyFromAmong("lab-tiny", "lab-small", "vit-b16");
-        var shots = new Option<int>("--shots") { Description = "Shots per class: N = shots × classes samples.", DefaultValueFactory = _ => 16 };
-        var classes = new Option<int>("--classes") { Description = "Classes of the task head.", DefaultValueFactory = _ => 10 };
-        var measure = new Option<string>("--measure") { Description = "Importance measure: svd (Eq. 4–5), snip or imp.", DefaultValueFactory = _ => "svd" };
-        measure.AcceptOnlyFromAmong("svd", "snip", "imp");
-        var flow = new Option<string>("--flow") { Description = "isolated, or continuous (App. H).", DefaultValueFactory = _ => "isolated" };
-        flow.AcceptOnlyFromAmong("isolated", "continuous");
-        var search = new Option<string>("--search") { Description = "Algorithm 1's search over the removal count: binary, galloping or naive (one at a time, as printed).", DefaultValueFactory = _ => "binary" };
-        search.AcceptOnlyFromAmong("binary", "galloping", "naive");
-        var threshold = new Option<double>("--threshold") { Description = "τ: stop when few-shot accuracy falls below τ·μ.", DefaultValueFactory = _ => 0.9 };
-        var batch = new Option<int>("--batch-size") { Description = "Samples per forward pass (0: all N at once); with batches an evaluation stops once its answer is certain.", DefaultValueFactory = _ => 32 };
-        var seed = new Option<long>("--seed") { Description = "Seed of the stand-in's weights and inputs.", DefaultValueFactory = _ => 0 };
-        var layers = new Option<int?>("--layers") { Description = "Derive only the first N target matrices (q, k, v, out_proj, fc1, fc2 per block, in order)." };
-        var output = new Option<string?>("--out") { Description = "Also write the derived sparsity plan (JSON) here." };
-        var json = new Option<bool>("--json") { Description = "Print JSON instead of text." };
-
-        var cmd = new Command("derive",
-            "Time importance + Algorithm 1 for all target matrices of a model. The model is a clearly labelled STAND-IN (random weights " +
-            "with real shapes, a prototype task and a nearest-class-mean head) until real checkpoints are wired in.");
-        foreach (var o in new Option[] { model, shots, classes, measure, flow, search, threshold, batch, seed, layers, output, json }) cmd.Options.Add(o);
-        cmd.SetAction(parse => CliApp.Guard(parse, () =>
-        {
-            var state = CliApp.StartRuntime(parse);
-            var config = SyntheticVitConfig.ByName(parse.GetValue(model)!, parse.GetValue(classes));
-            var options = new PlannerOptions
-            {
-                Measure = Enum.Parse<ImportanceMeasure>(parse.GetValue(measure)!, ignoreCase: true),
-                Flow = Enum.Parse<FlowMode>(parse.GetValue(flow)!, ignoreCase: true),
-                Seed = parse.GetValue(seed),
-                Derivation = new DerivationOptions
-                {
-                    Threshold = parse.GetValue(threshold),
-                    Search = Enum.Parse<SearchStrategy>(parse.GetValue(search)!, ignoreCase: true),
-                    BatchSize = parse.GetValue(batch),
-                },
-            };
-            options.Derivation.Validate();
-            using var scope = torch.NewDisposeScope();
-            var (vit, data) = DerivationBenchmark.StandIn(config, parse.GetValue(shots), options.Seed, state.Device);
-            var targets = vit.TargetPaths;
-            if (parse.GetValue(layers) is { } limit)
-            {
-                if (limit < 1 || limit > targets.Count)
-                    throw new ArgumentException($"--layers {limit}: expected 1…{targets.Count} (the stand-in has {targets.Count} target matrices)");
-                targets = targets.Take(limit).ToList();
-            }
-            var source = new PlanSource($"stand-in:{config.Name}", ModelFingerprint.OfModule(vit), "stand-in prototypes", parse.GetValue(shots));
-            var report = DerivationBenchmark.Run(vit, data, targets, source, options);
-            if (parse.GetValue(output) is { } path) report.Plan.Save(path);
-
-            if (parse.GetValue(json))
-            {
-                Console.WriteLine(JsonSerializer.Serialize(new
-                {
-                    stand_in = true,
-                    model = config,
-                    device = report.Device,
-                    threads = state.Threads,
-                    targets = report.Targets,
-                    samples = report.Samples,
-                    batch_size = report.BatchSize,
-                    measure = SparsityPlanJson.Name(options.Measure),
-                    flow = SparsityPlanJson.Name(options.Flow),
-                    search = options.Derivation.Search.ToString().ToLowerInvariant(),
-                    threshold = options.Derivation.Threshold,
-                    baseline_accuracy = report.Derivation.BaselineAccuracy,
-                    warmup_seconds = report.WarmupSeconds,
-                    importance_seconds = report.ImportanceSeconds,
-                    derivation_seconds = report.DerivationSeconds,
-                    total_seconds = report.TotalSeconds,
-                    evaluations = report.Derivation.Evaluations,
-                    naive_evaluations = report.Derivation.NaiveEvaluations,
-                    samples_evaluated = report.Derivation.SamplesEvaluated,
-                    ms_per_evaluation = report.MillisecondsPerEvaluation,
-                    mean_row_ratio = report.Plan.Layers.Average(l => l.RowRatio),
-                    mean_col_ratio = report.Plan.Layers.Average(l => l.ColRatio),
-                }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
-                return 0;
-            }
-            var d = report.Derivation;
-            Console.WriteLine($"STAND-IN: synthetic {config.Name} with random weights (not a pretrained model) on a prototype task with a nearest-class-mean head.");
-            Console.WriteLine($"{"model",-12} {config.Depth} blocks, width {config.Width}, MLP {config.MlpWidth}, {config.Heads} heads, {config.Tokens} tokens ({config.ImageSize} px / patch {config.PatchSize})");
-            Console.WriteLine($"{"device",-12} {report.Device}, {state.Threads} CPU threads");
-            Console.WriteLine($"{"targets",-12} {report.Targets} matrices");
-            Console.WriteLine($"{"few-shot",-12} N = {report.Samples} ({parse.GetValue(shots)} shots × {config.Classes} classes), batch {(report.BatchSize == 0 ? "all" : report.BatchSize)}");
-            Console.WriteLine($"{"method",-12} {SparsityPlanJson.Name(options.Measure)} ({SparsityPlanJson.Name(options.Flow)}), {options.Derivation.Search.ToString().ToLowerInvariant()} search, τ = {options.Derivation.Threshold}");
-            Console.WriteLine($"{"baseline μ",-12} {d.BaselineAccuracy:F3}");
-            Console.WriteLine($"{"warm-up",-12} {report.WarmupSeconds:F2} s (not in the total)");
-            Console.WriteLine($"{"importance",-12} {report.ImportanceSeconds:F2} s");
-            Console.WriteLine($"{"algorithm 1",-12} {report.DerivationSeconds:F2} s: {d.Evaluations} evaluations ({report.MillisecondsPerEvaluation:F1} ms each, " +
-                              $"{(double)d.SamplesEvaluated / d.Evaluations:F0} samples on average); the one-at-a-time loop would make {d.NaiveEvaluations}");
-            Console.WriteLine($"{"total",-12} {report.TotalSeconds:F2} s");
-            Console.WriteLine($"{"kept",-12} mean p_row {report.Plan.Layers.Average(l => l.RowRatio):F3}, mean p_col {report.Plan.Layers.Average(l => l.ColRatio):F3}");
-            return 0;
-        }));
+        var cmd = new Command("bench", "Benchmarks that print measured throughput and timings.");
+        cmd.Subcommands.Add(BenchDataCommand.Create());
+        cmd.Subcommands.Add(BenchDeriveCommand.Create());
         return cmd;
     }
 }
