@@ -1,9 +1,12 @@
 using System.CommandLine;
 using System.Text.Json;
 using PartialLoRA.Importance;
+using PartialLoRA.Models;
+using PartialLoRA.Models.Clip;
 using PartialLoRA.Sparsity;
 using PartialLoRA.Sparsity.Benchmark;
 using TorchSharp;
+using static TorchSharp.torch;
 
 namespace PartialLoRA.Cli.Commands;
 
@@ -18,6 +21,11 @@ public static class BenchDeriveCommand
             DefaultValueFactory = _ => "lab-tiny",
         };
         model.AcceptOnlyFromAmong("lab-tiny", "lab-small", "vit-b16");
+        var preset = new Option<string?>("--preset")
+        {
+            Description = "Instead of a stand-in: a CLIP preset of the model registry (clip-vit-lab-tiny, clip-vit-lab-small, clip-vit-b16), " +
+                          "the real architecture with seeded random weights (no pretrained weights are available here).",
+        };
         var shots = new Option<int>("--shots") { Description = "Shots per class: N = shots × classes samples.", DefaultValueFactory = _ => 16 };
         var classes = new Option<int>("--classes") { Description = "Classes of the task head.", DefaultValueFactory = _ => 10 };
         var measure = new Option<string>("--measure") { Description = "Importance measure: svd (Eq. 4–5), snip or imp.", DefaultValueFactory = _ => "svd" };
@@ -36,7 +44,7 @@ public static class BenchDeriveCommand
         var cmd = new Command("derive",
             "Time importance + Algorithm 1 for all target matrices of a model. The model is a clearly labelled STAND-IN (random weights " +
             "with real shapes, a prototype task and a nearest-class-mean head) until real checkpoints are wired in.");
-        foreach (var o in new Option[] { model, shots, classes, measure, flow, search, threshold, batch, seed, layers, output, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { model, preset, shots, classes, measure, flow, search, threshold, batch, seed, layers, output, json }) cmd.Options.Add(o);
         cmd.SetAction(parse => CliApp.Guard(parse, () =>
         {
             var state = CliApp.StartRuntime(parse);
@@ -55,24 +63,28 @@ public static class BenchDeriveCommand
             };
             options.Derivation.Validate();
             using var scope = torch.NewDisposeScope();
-            var (vit, data) = DerivationBenchmark.StandIn(config, parse.GetValue(shots), options.Seed, state.Device);
-            var targets = vit.TargetPaths;
+            var shotCount = parse.GetValue(shots);
+            var (classifier, data, allTargets, name, header, shape) = parse.GetValue(preset) is { } presetName
+                ? RegistryModel(presetName, parse.GetValue(classes), shotCount, options.Seed, state.Device)
+                : StandIn(config, shotCount, options.Seed, state.Device);
+            var targets = allTargets;
             if (parse.GetValue(layers) is { } limit)
             {
                 if (limit < 1 || limit > targets.Count)
-                    throw new ArgumentException($"--layers {limit}: expected 1…{targets.Count} (the stand-in has {targets.Count} target matrices)");
+                    throw new ArgumentException($"--layers {limit}: expected 1…{targets.Count} (the model has {targets.Count} target matrices)");
                 targets = targets.Take(limit).ToList();
             }
-            var source = new PlanSource($"stand-in:{config.Name}", ModelFingerprint.OfModule(vit), "stand-in prototypes", parse.GetValue(shots));
-            var report = DerivationBenchmark.Run(vit, data, targets, source, options);
+            var source = new PlanSource(name, ModelFingerprint.OfModule(classifier.Module), "prototype task", shotCount);
+            var report = DerivationBenchmark.Run(classifier, data, targets, source, options);
             if (parse.GetValue(output) is { } path) report.Plan.Save(path);
 
             if (parse.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(new
                 {
-                    stand_in = true,
-                    model = config,
+                    model = name,
+                    stand_in = parse.GetValue(preset) == null,
+                    shape,
                     device = report.Device,
                     threads = state.Threads,
                     targets = report.Targets,
@@ -97,11 +109,11 @@ public static class BenchDeriveCommand
                 return 0;
             }
             var d = report.Derivation;
-            Console.WriteLine($"STAND-IN: synthetic {config.Name} with random weights (not a pretrained model) on a prototype task with a nearest-class-mean head.");
-            Console.WriteLine($"{"model",-12} {config.Depth} blocks, width {config.Width}, MLP {config.MlpWidth}, {config.Heads} heads, {config.Tokens} tokens ({config.ImageSize} px / patch {config.PatchSize})");
+            Console.WriteLine(header);
+            Console.WriteLine($"{"model",-12} {shape}");
             Console.WriteLine($"{"device",-12} {report.Device}, {state.Threads} CPU threads");
             Console.WriteLine($"{"targets",-12} {report.Targets} matrices");
-            Console.WriteLine($"{"few-shot",-12} N = {report.Samples} ({parse.GetValue(shots)} shots × {config.Classes} classes), batch {(report.BatchSize == 0 ? "all" : report.BatchSize)}");
+            Console.WriteLine($"{"few-shot",-12} N = {report.Samples} ({shotCount} shots × {classifier.NumClasses} classes), batch {(report.BatchSize == 0 ? "all" : report.BatchSize)}");
             Console.WriteLine($"{"method",-12} {SparsityPlanJson.Name(options.Measure)} ({SparsityPlanJson.Name(options.Flow)}), {options.Derivation.Search.ToString().ToLowerInvariant()} search, τ = {options.Derivation.Threshold}");
             Console.WriteLine($"{"baseline μ",-12} {d.BaselineAccuracy:F3}");
             Console.WriteLine($"{"warm-up",-12} {report.WarmupSeconds:F2} s (not in the total)");
@@ -113,5 +125,34 @@ public static class BenchDeriveCommand
             return 0;
         }));
         return cmd;
+    }
+
+    // The model to derive for: what it is called in the plan, the line that says what it is, its shape.
+    private sealed record BenchModel(IClassifier Model, FewShotSet Data, IReadOnlyList<string> Targets, string Name, string Header, string Shape);
+
+    private static BenchModel StandIn(SyntheticVitConfig c, int shots, long seed, Device device)
+    {
+        var (vit, data) = DerivationBenchmark.StandIn(c, shots, seed, device);
+        return new BenchModel(vit, data, vit.TargetPaths, $"stand-in:{c.Name}",
+            $"STAND-IN: synthetic {c.Name} with random weights (not a pretrained model) on a prototype task with a nearest-class-mean head.",
+            $"{c.Depth} blocks, width {c.Width}, MLP {c.MlpWidth}, {c.Heads} heads, {c.Tokens} tokens ({c.ImageSize} px / patch {c.PatchSize})");
+    }
+
+    private static BenchModel RegistryModel(string preset, int classes, int shots, long seed, Device device)
+    {
+        var info = ModelRegistry.Preset(preset);
+        if (info.Family != ModelFamily.Clip)
+            throw new ArgumentException($"--preset {preset}: bench derive builds an image task; expected a CLIP preset " +
+                                        $"({string.Join(", ", ModelRegistry.Presets.Where(p => p.Family == ModelFamily.Clip).Select(p => p.Name))})");
+        var clip = (ClipVisionClassifier)ModelRegistry.BuildClassifier(preset, classes, seed);
+        clip.to(device);
+        var v = clip.VisionConfig;
+        var head = clip.classifier as TorchSharp.Modules.Linear ?? throw new InvalidOperationException($"{preset}: the classifier is not a Linear");
+        var data = DerivationBenchmark.PrototypeTask(clip, head, v.ImageSize, shots, seed, device);
+        var targets = TargetLayer.FindPaths(clip, [.. ModelRegistry.TargetModules(ModelFamily.Clip, "adalora")]);
+        var tokens = (v.ImageSize / v.PatchSize) * (v.ImageSize / v.PatchSize) + 1;
+        return new BenchModel(clip, data, targets, preset,
+            $"ARCHITECTURE: {preset} from the model registry with seeded random weights (no pretrained weights here) on a prototype task with a nearest-class-mean head.",
+            $"{v.NumHiddenLayers} blocks, width {v.HiddenSize}, MLP {v.IntermediateSize}, {v.NumAttentionHeads} heads, {tokens} tokens ({v.ImageSize} px / patch {v.PatchSize})");
     }
 }

@@ -22,8 +22,20 @@ public class BenchDeriveCommandTests
         Assert.All(loaded.Layers, l => Assert.Equal(192, l.Rows));
     }
 
+    [Fact]
+    public void Derives_for_a_registry_preset_with_its_real_architecture()
+    {
+        var r = TestSupport.RunCli(TestSupport.CliDll,
+            ["bench", "derive", "--device", "cpu", "--threads", "1", "--preset", "clip-vit-lab-tiny", "--shots", "1", "--classes", "2", "--layers", "1", "--json"]);
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        Assert.Contains("\"model\": \"clip-vit-lab-tiny\"", r.Stdout);
+        Assert.Contains("\"stand_in\": false", r.Stdout);
+        Assert.Contains("\"targets\": 1", r.Stdout);
+    }
+
     [Theory]
     [InlineData("--layers", "999", "--layers 999: expected 1…36")]
+    [InlineData("--preset", "deberta-v3-lab-tiny", "expected a CLIP preset")]
     [InlineData("--threshold", "1.5", "threshold τ must be in (0, 1]")]
     public void Bad_options_give_a_one_line_error(string option, string value, string expected)
     {

@@ -55,34 +55,56 @@ public static class DerivationBenchmark
     }
 
     /// <summary>
-    /// The stand-in of <paramref name="config"/> on <paramref name="device"/> with a task it solves the way a
-    /// pretrained backbone with a fitted head does: one random prototype image per class, N = shots × classes
-    /// samples = prototype + Gaussian noise (σ = 3), and a nearest-class-mean head on the stand-in's pooled
-    /// features (w_c = mean feature of class c, b_c = −½‖w_c‖²). On lab-tiny this gives μ ≈ 0.7 with layers that
-    /// differ in how much they can lose (measured: zeroing half the rows of block 0's fc1 drops accuracy to 0.58,
-    /// of its q_proj to 0.65), the regime in which Algorithm 1 has something to find. The tensors belong to the
-    /// caller's dispose scope.
+    /// A few-shot task that an image classifier with random weights solves the way a pretrained backbone with a
+    /// fitted head does: one random prototype image per class, N = shots × classes samples = prototype + Gaussian
+    /// noise (σ = 3), and the model's final Linear <paramref name="head"/> set to a nearest-class-mean classifier on
+    /// the features it reads (w_c = mean feature of class c, b_c = −½‖w_c‖², captured with a forward pre-hook, so
+    /// the model must call the head through <c>call</c>). On the lab-tiny shapes this gives μ ≈ 0.7 with layers
+    /// that differ in how much they can lose (measured: zeroing half the rows of block 0's fc1 drops accuracy to
+    /// 0.58, of its q_proj to 0.65) — the regime in which Algorithm 1 has something to find. The tensors belong to
+    /// the caller's dispose scope.
     /// </summary>
-    public static (SyntheticVit Model, FewShotSet Data) StandIn(SyntheticVitConfig config, int shots, long seed, Device device)
+    public static FewShotSet PrototypeTask(IClassifier model, TorchSharp.Modules.Linear head, int imageSize, int shots, long seed, Device device)
     {
         if (shots <= 0) throw new ArgumentOutOfRangeException(nameof(shots), shots, "shots per class must be at least 1");
-        var model = new SyntheticVit(config, seed, device);
-        model.eval();
+        var classes = (int)head.out_features;
+        if (classes != model.NumClasses) throw new ArgumentException($"the head has {classes} outputs but the model {model.NumClasses} classes");
         using var gen = new torch.Generator(unchecked((ulong)seed) + 1);
-        long[] image = [3, config.ImageSize, config.ImageSize];
-        var prototypes = torch.randn([config.Classes, .. image], generator: gen);
-        var labels = torch.arange(config.Classes, dtype: ScalarType.Int64).repeat_interleave(shots);
+        long[] image = [3, imageSize, imageSize];
+        var prototypes = torch.randn([classes, .. image], generator: gen);
+        var labels = torch.arange(classes, dtype: ScalarType.Int64).repeat_interleave(shots);
         var images = (prototypes.index_select(0, labels) + 3.0 * torch.randn([labels.shape[0], .. image], generator: gen)).to(device);
         labels = labels.to(device);
+        using (var mode = new EvalModeScope(model.Module))
         using (torch.no_grad())
         using (torch.NewDisposeScope())
         {
-            var features = model.Features(images);
-            var means = torch.zeros(config.Classes, config.Width, device: device).index_add_(0, labels, features, 1.0) / shots;
-            var head = (TorchSharp.Modules.Linear)model.named_modules().Single(m => m.name == "classifier").module;
+            Tensor? features = null;
+            var hook = head.register_forward_pre_hook((_, x) =>
+            {
+                features = x.detach().clone().DetachFromDisposeScope();
+                return x;
+            });
+            try
+            {
+                model.Logits(images);
+            }
+            finally
+            {
+                hook.remove();
+            }
+            using var f = features ?? throw new InvalidOperationException("the head was not called through call(): cannot read its input features");
+            var means = torch.zeros(classes, f.shape[1], device: device).index_add_(0, labels, f, 1.0) / shots;
             head.weight!.copy_(means);
             head.bias!.copy_(-0.5 * means.pow(2).sum(1));
         }
-        return (model, new FewShotSet(images, labels));
+        return new FewShotSet(images, labels);
+    }
+
+    /// <summary>The stand-in of <paramref name="config"/> on <paramref name="device"/> with its <see cref="PrototypeTask"/>.</summary>
+    public static (SyntheticVit Model, FewShotSet Data) StandIn(SyntheticVitConfig config, int shots, long seed, Device device)
+    {
+        var model = new SyntheticVit(config, seed, device);
+        return (model, PrototypeTask(model, model.TaskHead, config.ImageSize, shots, seed, device));
     }
 }

@@ -84,13 +84,8 @@ public sealed class SyntheticVit : nn.Module<Tensor, Tensor>, IBlockwiseClassifi
 
     public Tensor Logits(Tensor inputs, Tensor? attentionMask = null) => call(inputs);
 
-    /// <summary>The pooled features the classifier reads (post-LayerNorm class token).</summary>
-    public Tensor Features(Tensor images)
-    {
-        var h = Embed(images);
-        for (var i = 0; i < BlockCount; i++) h = Block(i, h);
-        return vision_model.Pool(h);
-    }
+    /// <summary>The task head: a Linear over the post-LayerNorm class token.</summary>
+    public Linear TaskHead => (Linear)classifier;
     public Tensor Embed(Tensor inputs, Tensor? attentionMask = null) => vision_model.Embed(inputs);
     public Tensor Block(int index, Tensor hidden, Tensor? attentionMask = null) => vision_model.Layer(index).call(hidden);
     public Tensor Head(Tensor hidden, Tensor? attentionMask = null) => classifier.call(vision_model.Pool(hidden));
