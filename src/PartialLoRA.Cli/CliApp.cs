@@ -32,6 +32,10 @@ public static class CliApp
         root.Options.Add(ThreadsOption);
         root.Options.Add(VerboseOption);
         root.Subcommands.Add(InfoCommand.Create());
+        root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(SweepCommand.Create());
+        root.Subcommands.Add(ReportCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
         return root;
     }
 

@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using PartialLoRA.Training;
+using static TorchSharp.torch;
+
+namespace PartialLoRA.Experiments;
+
+/// <summary>
+/// Executes one planned run end to end: loads the task (kept while consecutive runs use the same data), builds
+/// a fresh model, applies the method, trains, and returns the store record — <c>diverged</c> when training
+/// produced non-finite values, which is a result of that learning rate, not an error.
+/// </summary>
+public sealed class RunExecutor(ExperimentCatalog catalog, Device device, string workspace) : IDisposable
+{
+    private string? loadedKey;
+    private TaskData? loaded;
+
+    public Device Device => device;
+
+    public RunRecord Execute(PlannedRun run, string? shard = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
+    {
+        var config = run.Config;
+        var task = Task(config.Dataset);
+        var clock = Stopwatch.StartNew();
+        using var model = catalog.Models[config.Model.Name].Build(config.Model, task, device);
+        var method = catalog.Methods[config.Method.Name];
+        var setup = method.Apply(new MethodContext(model, task, config.Model, config.Seed, device, workspace), config.Method.Options);
+        var options = config.Training.ToTrainerOptions(config.LearningRate, config.Seed, task.Metrics, task.SelectionMetric);
+        try
+        {
+            var result = Trainer.Train(model.Classifier, setup, task.Train, task.Validation, task.Test, options, device, progress, cancel);
+            return RunRecord.Finished(config, run.Label, result, shard);
+        }
+        catch (TrainingDivergedException e)
+        {
+            return RunRecord.DivergedRun(config, run.Label, options.SelectionMetric, setup.TrainableParameters, clock.Elapsed.TotalSeconds, e.Message, shard);
+        }
+    }
+
+    /// <summary>The task of a dataset spec, loaded once while consecutive runs share it.</summary>
+    public TaskData Task(DatasetSpec spec)
+    {
+        var key = CanonicalJson.Serialize(spec.ToJson());
+        if (key == loadedKey && loaded != null) return loaded;
+        Release();
+        loaded = catalog.Datasets[spec.Name].Load(spec.Options);
+        loadedKey = key;
+        return loaded;
+    }
+
+    private void Release()
+    {
+        if (loaded is null) return;
+        foreach (var split in new[] { loaded.Train, loaded.Validation, loaded.Test })
+            (split as IDisposable)?.Dispose();
+        loaded = null;
+        loadedKey = null;
+    }
+
+    public void Dispose() => Release();
+}

@@ -1,0 +1,39 @@
+using System.Text.Json.Nodes;
+using PartialLoRA.Training;
+
+namespace PartialLoRA.Experiments;
+
+/// <summary>
+/// A classification task ready for training: the three splits of §5's protocol (train; an equally sized
+/// validation set for early stopping; test — GLUE's dev set), the class names and the metrics to report.
+/// </summary>
+/// <param name="Metrics">Metric names to compute (<see cref="ClassificationMetrics"/>); the first is the selection metric unless the spec overrides it.</param>
+/// <param name="InputDescription">What a model builder needs to size its input (e.g. <c>features</c>, <c>image_size</c>, <c>vocab_size</c>).</param>
+public sealed record TaskData(
+    string Name,
+    ILabelledBatches Train,
+    ILabelledBatches Validation,
+    ILabelledBatches? Test,
+    IReadOnlyList<string> ClassNames,
+    IReadOnlyList<string> Metrics,
+    JsonObject InputDescription)
+{
+    public int NumClasses => ClassNames.Count;
+    public string SelectionMetric => Metrics[0];
+}
+
+/// <summary>A dataset the sweep spec can name.</summary>
+public interface IDatasetProvider
+{
+    string Name { get; }
+    string Description { get; }
+
+    /// <summary>Validates the spec's options for this dataset, fills defaults, rejects unknown fields (errors name the field).</summary>
+    JsonObject Normalize(JsonFields options);
+
+    /// <summary>A content fingerprint of the data the options select (null when none is known); part of the run key.</summary>
+    string? Fingerprint(JsonObject options);
+
+    /// <summary>Loads (or generates) the splits; seeded choices use the options' own seeds, never the run's.</summary>
+    TaskData Load(JsonObject options);
+}
