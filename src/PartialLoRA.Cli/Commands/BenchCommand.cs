@@ -38,20 +38,26 @@ public static class BenchCommand
             var task = executor.Task(d);
             var r = executor.Execute(run);
             var inv = CultureInfo.InvariantCulture;
-            var steps = r.Details["steps"]?.GetValue<int>() ?? 0;
-            var epochs = r.Details["epochs_run"]?.GetValue<int>() ?? 0;
+            int steps = 0, epochs = 0;
+            if (r.Status == RunRecord.Ok)
+            {
+                steps = JsonFields.GetInt(r.Details, "steps");
+                epochs = JsonFields.GetInt(r.Details, "epochs_run");
+            }
             Console.WriteLine($"device        {state.Device} ({r.Details["precision"]}), {state.Threads} CPU threads");
             Console.WriteLine($"run           {m.Name} / {d.Name} / {me.Name}: {r.Status}");
             Console.WriteLine($"trainable     {r.TrainableParameters.ToString(inv)} of {r.Details["total_parameters"]} parameters");
             Console.WriteLine($"wall time     {r.WallSeconds.ToString("F2", inv)} s for {steps} steps in {epochs} epoch(s), evaluations included");
             Console.WriteLine($"throughput    {(steps / r.WallSeconds).ToString("F1", inv)} steps/s, {(epochs * task.Train.Count / r.WallSeconds).ToString("F0", inv)} training examples/s");
-            Console.WriteLine($"peak memory   CPU RSS {Mib(r.Details["peak_cpu_rss_bytes"]?.GetValue<long>())}{(r.Details["peak_cpu_rss_per_run"]?.GetValue<bool>() == true ? " (this run)" : " (process)")}" +
-                              $", CUDA {Mib(r.Details["peak_cuda_used_bytes"]?.GetValue<long>())}");
+            Console.WriteLine($"peak memory   CPU RSS {Mib(Bytes(r, "peak_cpu_rss_bytes"))}{(r.Details["peak_cpu_rss_per_run"]?.GetValue<bool>() == true ? " (this run)" : " (process)")}" +
+                              $", CUDA {Mib(Bytes(r, "peak_cuda_used_bytes"))}");
             Console.WriteLine($"result        {SweepProgress.Outcome(r)}");
             return 0;
         }));
         return cmd;
     }
+
+    private static long? Bytes(RunRecord r, string name) => r.Details[name] is null ? null : JsonFields.GetLong(r.Details, name);
 
     private static string Mib(long? bytes) => bytes is { } b ? $"{(b / 1048576.0).ToString("F0", CultureInfo.InvariantCulture)} MiB" : "n/a";
 }

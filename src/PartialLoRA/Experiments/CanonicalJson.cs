@@ -80,12 +80,7 @@ public static class CanonicalJson
     private static string Number(JsonValue v)
     {
         if (v.TryGetValue<long>(out var l)) return l.ToString(CultureInfo.InvariantCulture);
-        if (v.TryGetValue<int>(out var i)) return i.ToString(CultureInfo.InvariantCulture);
-        double d = v.TryGetValue<double>(out var dd) ? dd
-            : v.TryGetValue<float>(out var f) ? f
-            : v.TryGetValue<decimal>(out var m) ? (double)m
-            : v.TryGetValue<JsonElement>(out var e) ? e.GetDouble()
-            : throw new InvalidOperationException($"unsupported JSON number {v.ToJsonString()}");
+        if (!JsonFields.TryNumber(v, out var d)) throw new InvalidOperationException($"unsupported JSON number {v.ToJsonString()}");
         if (!double.IsFinite(d)) throw new ArgumentException($"JSON has no spelling for {d}");
         if (d == Math.Floor(d) && Math.Abs(d) < 1e15) return ((long)d).ToString(CultureInfo.InvariantCulture);
         return d.ToString("R", CultureInfo.InvariantCulture);

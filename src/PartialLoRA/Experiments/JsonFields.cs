@@ -70,13 +70,32 @@ public sealed class JsonFields
 
     public double AsDouble(JsonNode n, string path)
     {
-        if (n is JsonValue v && v.GetValueKind() == JsonValueKind.Number)
-        {
-            var d = v.GetValue<double>();
-            if (double.IsFinite(d)) return d;
-        }
+        if (TryNumber(n, out var d) && double.IsFinite(d)) return d;
         throw Error(path, $"expected a number, got {Describe(n)}");
     }
+
+    /// <summary>The value of a JSON number however it is held (parsed text, or a C# int/long/double put into a node).</summary>
+    public static bool TryNumber(JsonNode? n, out double value)
+    {
+        value = double.NaN;
+        if (n is not JsonValue v || v.GetValueKind() != JsonValueKind.Number) return false;
+        if (v.TryGetValue<double>(out var d)) value = d;
+        else if (v.TryGetValue<long>(out var l)) value = l;
+        else if (v.TryGetValue<int>(out var i)) value = i;
+        else if (v.TryGetValue<float>(out var f)) value = f;
+        else if (v.TryGetValue<decimal>(out var m)) value = (double)m;
+        else if (v.TryGetValue<JsonElement>(out var e)) value = e.GetDouble();
+        else return false;
+        return true;
+    }
+
+    /// <summary>A number field of an already validated object (e.g. normalised options).</summary>
+    public static double GetDouble(JsonObject o, string name) =>
+        TryNumber(o[name], out var d) ? d : throw new InvalidOperationException($"option '{name}' is missing or not a number");
+
+    public static long GetLong(JsonObject o, string name) => (long)GetDouble(o, name);
+
+    public static int GetInt(JsonObject o, string name) => checked((int)GetDouble(o, name));
 
     public long Long(string name, long fallback) => OptionalLong(name) ?? fallback;
 
@@ -88,11 +107,7 @@ public sealed class JsonFields
 
     public long AsLong(JsonNode n, string path)
     {
-        if (n is JsonValue v && v.GetValueKind() == JsonValueKind.Number)
-        {
-            var d = v.GetValue<double>();
-            if (d == Math.Floor(d) && Math.Abs(d) < 9e15) return (long)d;
-        }
+        if (TryNumber(n, out var d) && d == Math.Floor(d) && Math.Abs(d) < 9e15) return (long)d;
         throw Error(path, $"expected a whole number, got {Describe(n)}");
     }
 

@@ -30,8 +30,8 @@ public sealed record RunRecord(
     public string ModelName => Config["model"]?["name"]?.GetValue<string>() ?? "?";
     public string DatasetName => Config["dataset"]?["name"]?.GetValue<string>() ?? "?";
     public string MethodName => Config["method"]?["name"]?.GetValue<string>() ?? "?";
-    public long Seed => Config["seed"]?.GetValue<long>() ?? 0;
-    public double LearningRate => Config["learning_rate"]?.GetValue<double>() ?? double.NaN;
+    public long Seed => JsonFields.GetLong(Config, "seed");
+    public double LearningRate => JsonFields.GetDouble(Config, "learning_rate");
 
     /// <summary>The validation score that ranks runs (−∞ for a diverged run).</summary>
     public double SelectionScore =>

@@ -37,19 +37,19 @@ public sealed class GaussianBlobs : IDatasetProvider
 
     public TaskData Load(JsonObject o)
     {
-        int k = (int)o["classes"]!, d = (int)o["features"]!;
-        using var gen = new Generator((ulong)(long)o["data_seed"]!);
+        int k = JsonFields.GetInt(o, "classes"), d = JsonFields.GetInt(o, "features");
+        using var gen = new Generator((ulong)JsonFields.GetLong(o, "data_seed"));
         using var scope = torch.NewDisposeScope();
-        var centres = torch.randn(k, d, generator: gen) * (double)o["separation"]!;
+        var centres = torch.randn(k, d, generator: gen) * JsonFields.GetDouble(o, "separation");
         TensorBatches Split(int perClass)
         {
             var labels = torch.arange(k, dtype: ScalarType.Int64).repeat_interleave(perClass);
-            var x = centres.index_select(0, labels) + torch.randn(k * perClass, d, generator: gen) * (double)o["spread"]!;
+            var x = centres.index_select(0, labels) + torch.randn(k * perClass, d, generator: gen) * JsonFields.GetDouble(o, "spread");
             return new TensorBatches(x.MoveToOuterDisposeScope(), labels.MoveToOuterDisposeScope());
         }
-        var train = Split((int)o["train_per_class"]!);
-        var validation = Split((int)o["validation_per_class"]!);
-        var test = Split((int)o["test_per_class"]!);
+        var train = Split(JsonFields.GetInt(o, "train_per_class"));
+        var validation = Split(JsonFields.GetInt(o, "validation_per_class"));
+        var test = Split(JsonFields.GetInt(o, "test_per_class"));
         // Keep the splits' tensors alive beyond this scope.
         foreach (var s in new[] { train, validation, test })
         {

@@ -35,10 +35,11 @@ public sealed class TinyMlp : nn.Module<Tensor, Tensor>, IBlockwiseClassifier
     internal static Linear Init(Linear l, Generator gen)
     {
         var bound = 1 / Math.Sqrt(l.weight!.shape[1]);
+        // Tensor.uniform_ honours the generator; TorchSharp 0.107's nn.init.uniform_/normal_ ignore theirs.
         using (torch.no_grad())
         {
-            nn.init.uniform_(l.weight, -bound, bound, gen);
-            if (l.bias is not null) nn.init.uniform_(l.bias, -bound, bound, gen);
+            l.weight.uniform_(-bound, bound, gen);
+            l.bias?.uniform_(-bound, bound, gen);
         }
         return l;
     }
@@ -98,9 +99,9 @@ public sealed class TinyMlpProvider : IModelProvider
             ["dropout"] = o.Double("dropout", 0.1),
             ["init_seed"] = o.Long("init_seed", 0),
         };
-        if ((int)n["hidden"]! < 1) throw o.Error(o.FieldPath("hidden"), "must be ≥ 1");
-        if ((int)n["layers"]! < 1) throw o.Error(o.FieldPath("layers"), "must be ≥ 1");
-        if ((double)n["dropout"]! is < 0 or >= 1) throw o.Error(o.FieldPath("dropout"), "must be in [0, 1)");
+        if (JsonFields.GetInt(n, "hidden") < 1) throw o.Error(o.FieldPath("hidden"), "must be ≥ 1");
+        if (JsonFields.GetInt(n, "layers") < 1) throw o.Error(o.FieldPath("layers"), "must be ≥ 1");
+        if (JsonFields.GetDouble(n, "dropout") is < 0 or >= 1) throw o.Error(o.FieldPath("dropout"), "must be in [0, 1)");
         o.RejectUnknown();
         return n;
     }
@@ -109,10 +110,11 @@ public sealed class TinyMlpProvider : IModelProvider
 
     public ModelHandle Build(ModelSpec spec, TaskData task, Device device)
     {
-        var features = task.InputDescription["features"]?.GetValue<int>()
-                       ?? throw new InvalidOperationException($"model tiny-mlp needs feature-vector inputs; dataset '{task.Name}' does not describe 'features'");
+        var features = task.InputDescription.ContainsKey("features") ? JsonFields.GetInt(task.InputDescription, "features")
+                       : throw new InvalidOperationException($"model tiny-mlp needs feature-vector inputs; dataset '{task.Name}' does not describe 'features'");
         var o = spec.Options;
-        var model = new TinyMlp(features, (int)o["hidden"]!, (int)o["layers"]!, task.NumClasses, (double)o["dropout"]!, (long)o["init_seed"]!);
+        var model = new TinyMlp(features, JsonFields.GetInt(o, "hidden"), JsonFields.GetInt(o, "layers"), task.NumClasses,
+            JsonFields.GetDouble(o, "dropout"), JsonFields.GetLong(o, "init_seed"));
         model.to(device);
         return new ModelHandle(model, Name, ["classifier"], ["fc1", "fc2"]);
     }
