@@ -14,11 +14,11 @@ public interface ILabelledBatches
 
     /// <summary>
     /// The split in batches of <paramref name="batchSize"/> (the last may be smaller), in order when
-    /// <paramref name="shuffle"/> is null, else in the permutation it draws. Batches are created in the caller's
+    /// <paramref name="shuffleSeed"/> is null, else in a permutation determined by that seed alone. Batches are created in the caller's
     /// dispose scope and belong to the caller, which disposes them after use: yield new tensors (slices,
     /// gathers, transform outputs), never the split's own.
     /// </summary>
-    IEnumerable<LabelledBatch> Batches(int batchSize, Generator? shuffle, Device device);
+    IEnumerable<LabelledBatch> Batches(int batchSize, ulong? shuffleSeed, Device device);
 }
 
 /// <summary>A split held as tensors (inputs, optional attention mask, labels), batched by index; owns them.</summary>
@@ -43,10 +43,15 @@ public sealed class TensorBatches : ILabelledBatches, IDisposable
 
     public int Count => (int)Labels.shape[0];
 
-    public IEnumerable<LabelledBatch> Batches(int batchSize, Generator? shuffle, Device device)
+    public IEnumerable<LabelledBatch> Batches(int batchSize, ulong? shuffleSeed, Device device)
     {
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batch size must be > 0");
-        var order = shuffle is null ? null : torch.randperm(Count, generator: shuffle);
+        Tensor? order = null;
+        if (shuffleSeed is { } seed)
+        {
+            using var gen = new Generator(seed);
+            order = torch.randperm(Count, generator: gen);
+        }
         for (int start = 0; start < Count; start += batchSize)
         {
             var len = Math.Min(batchSize, Count - start);

@@ -13,8 +13,9 @@ public sealed record TrainingProgress(int Step, int TotalSteps, int Epoch, doubl
 /// The training loop of §5 over any <see cref="IClassifier"/>: AdamW with the method's parameter groups and
 /// decoupled weight decay, cosine annealing per step (optional warm-up), cross-entropy, gradient clipping,
 /// bf16 autocast on CUDA (f32 on CPU), validation after each epoch (or every N steps) with early stopping that
-/// keeps the best state, then the test split evaluated on that state. Seeded: shuffling draws from an explicit
-/// generator; dropout from libtorch's global generator, seeded at the start.
+/// keeps the best state, then the test split evaluated on that state. Seeded: each epoch's shuffle by a seed derived
+/// from (run seed, epoch); dropout by libtorch's global generator, seeded at the start — so runs are bit-identical
+/// on CPU as long as no other thread of the process draws from that generator meanwhile.
 /// </summary>
 public static class Trainer
 {
@@ -43,7 +44,6 @@ public static class Trainer
 
         torch.manual_seed(options.Seed);
         if (device.type == DeviceType.CUDA) torch.cuda.manual_seed_all(options.Seed);
-        using var shuffle = new Generator((ulong)options.Seed);
 
         int stepsPerEpoch = (train.Count + options.BatchSize - 1) / options.BatchSize;
         int totalSteps = stepsPerEpoch * options.Epochs;
@@ -91,7 +91,7 @@ public static class Trainer
                 int epochBatches = 0;
                 using (torch.NewDisposeScope())
                 {
-                    foreach (var batch in train.Batches(options.BatchSize, shuffle, device))
+                    foreach (var batch in train.Batches(options.BatchSize, EpochSeed(options.Seed, epoch), device))
                     {
                         cancel.ThrowIfCancellationRequested();
                         using (var stepScope = torch.NewDisposeScope())
@@ -142,6 +142,15 @@ public static class Trainer
         {
             DisposeAll(best);
         }
+    }
+
+    /// <summary>The shuffle seed of an epoch: SplitMix64's finaliser over (run seed, epoch), so epochs and runs differ.</summary>
+    public static ulong EpochSeed(long seed, int epoch)
+    {
+        var z = unchecked((ulong)seed * 0x9E3779B97F4A7C15UL + (ulong)epoch + 0x632BE59BD9B4E019UL);
+        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
+        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
+        return z ^ (z >> 31);
     }
 
     /// <summary>The metrics of <paramref name="model"/> on a split (eval mode, no gradients).</summary>
