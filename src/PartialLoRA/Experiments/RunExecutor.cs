@@ -23,8 +23,10 @@ public sealed class RunExecutor(ExperimentCatalog catalog, Device device, string
         var clock = Stopwatch.StartNew();
         using var model = catalog.Models[config.Model.Name].Build(config.Model, task, device);
         var method = catalog.Methods[config.Method.Name];
-        var setup = method.Apply(new MethodContext(model, task, config.Model, config.Seed, device, workspace), config.Method.Options);
         var options = config.Training.ToTrainerOptions(config.LearningRate, config.Seed, task.Metrics, task.SelectionMetric);
+        var totalSteps = options.Epochs * ((task.Train.Count + options.BatchSize - 1) / options.BatchSize);
+        var setup = method.Apply(new MethodContext(model, task, config.Model, config.Dataset, config.Seed, totalSteps, device, workspace),
+            config.Method.Options);
         try
         {
             var result = Trainer.Train(model.Classifier, setup, task.Train, task.Validation, task.Test, options, device, progress, cancel);
