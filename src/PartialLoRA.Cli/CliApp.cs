@@ -32,6 +32,8 @@ public static class CliApp
         root.Options.Add(ThreadsOption);
         root.Options.Add(VerboseOption);
         root.Subcommands.Add(InfoCommand.Create());
+        root.Subcommands.Add(NotebooksCommand.Create());
+        root.Subcommands.Add(AdaptersCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(SweepCommand.Create());
         root.Subcommands.Add(ReportCommand.Create());

@@ -1,0 +1,50 @@
+using PartialLoRA.Notebooks.Report;
+
+namespace PartialLoRA.Notebooks.Execution;
+
+/// <summary>Where a batch reads notebooks and writes what it produced.</summary>
+/// <param name="InPlace">Write each executed notebook back over its source (to commit notebooks with outputs).</param>
+/// <param name="ReportInfo">Null: no report.html.</param>
+public sealed record BatchOptions(IReadOnlyList<string> Paths, string OutDir, bool InPlace, ReportInfo? ReportInfo);
+
+public sealed record BatchResult(IReadOnlyList<NotebookRunResult> Runs, string? ReportPath)
+{
+    public bool AllSucceeded => Runs.All(r => r.Status != NotebookStatus.Failed);
+}
+
+/// <summary>
+/// Runs several notebooks one after the other (a failure stops only its own notebook), writes each executed
+/// notebook atomically, then one report of them all.
+/// </summary>
+public static class NotebookBatch
+{
+    public static BatchResult Run(NotebookExecutor executor, BatchOptions batch, Action<NotebookRunResult>? finished = null)
+    {
+        // Load everything first: a malformed notebook is reported before hours of running the others.
+        var notebooks = batch.Paths.Select(p => (Path: p, Notebook: Notebook.Load(p))).ToList();
+        foreach (var (path, nb) in notebooks)
+            if (!PolyglotMetadata.IsCSharpNotebook(nb))
+                throw new NotebookFormatException($"{path}: not a C# notebook (metadata.kernelspec.name is '{(string?)nb.Metadata["kernelspec"]?["name"] ?? "missing"}', expected '{PolyglotMetadata.KernelName}')");
+
+        var runs = new List<NotebookRunResult>();
+        foreach (var (path, nb) in notebooks)
+        {
+            var name = Path.GetFileNameWithoutExtension(path);
+            var result = executor.Run(nb, name, Path.GetDirectoryName(Path.GetFullPath(path))!);
+            // The finished notebook's script state (tensors included) is garbage now; free its native memory before the
+            // next notebook allocates its own (the GC does not see libtorch's memory pressure).
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            nb.Save(batch.InPlace ? path : Path.Combine(batch.OutDir, name + ".ipynb"));
+            runs.Add(result);
+            finished?.Invoke(result);
+        }
+        string? report = null;
+        if (batch.ReportInfo != null)
+        {
+            report = Path.Combine(batch.OutDir, "report.html");
+            HtmlReport.Write(report, runs, batch.ReportInfo, Katex.TryLoad());
+        }
+        return new BatchResult(runs, report);
+    }
+}

@@ -1,0 +1,128 @@
+using ScottPlot;
+
+namespace PartialLoRA.Notebooks.Figures;
+
+/// <summary>
+/// Renders a <see cref="Figure"/> with ScottPlot (the PNG). Log axes are drawn the usual ScottPlot way: the data
+/// are plotted as log10 and the ticks labelled with the original values.
+/// </summary>
+internal static class ScottPlotFigure
+{
+    public static Plot Build(Figure f)
+    {
+        f.Validate();
+        var plt = new Plot();
+        plt.Font.Set("DejaVu Sans");
+        if (f.Title != null) plt.Title(f.Title, 16);
+        if (f.XLabel != null) plt.XLabel(f.XLabel, 14);
+        if (f.YLabel != null) plt.YLabel(f.YLabel, 14);
+        plt.Axes.Bottom.TickLabelStyle.FontSize = 12;
+        plt.Axes.Left.TickLabelStyle.FontSize = 12;
+
+        Func<double, double> tx = f.LogX ? Math.Log10 : v => v;
+        Func<double, double> ty = f.LogY ? Math.Log10 : v => v;
+        var bars = f.Series.Where(s => s.Kind == SeriesKind.Bar).ToList();
+        foreach (var s in f.Series)
+        {
+            var color = ToColor(s.Color);
+            switch (s.Kind)
+            {
+                case SeriesKind.Line:
+                case SeriesKind.Scatter:
+                    var sc = s.Kind == SeriesKind.Scatter
+                        ? plt.Add.ScatterPoints(s.X.Select(tx).ToArray(), s.Y.Select(ty).ToArray(), color)
+                        : plt.Add.Scatter(s.X.Select(tx).ToArray(), s.Y.Select(ty).ToArray(), color);
+                    sc.LineWidth = s.Kind == SeriesKind.Scatter ? 0 : 2;
+                    sc.MarkerSize = s.Markers ? (s.Kind == SeriesKind.Scatter ? 7 : 6) : 0;
+                    if (s.Name != null && !s.HideInLegend) sc.LegendText = s.Name;
+                    break;
+                case SeriesKind.Band:
+                    var fill = plt.Add.FillY(s.X.Select(tx).ToArray(), s.Lower.Select(ty).ToArray(), s.Upper.Select(ty).ToArray());
+                    fill.FillColor = color.WithAlpha(0.2);
+                    fill.LineWidth = 0;
+                    if (s.Name != null && !s.HideInLegend) fill.LegendText = s.Name;
+                    break;
+                case SeriesKind.Bar:
+                    AddBars(plt, s, bars.IndexOf(s), bars.Count, color);
+                    break;
+                case SeriesKind.Heatmap:
+                    AddHeatmap(plt, s);
+                    break;
+            }
+        }
+
+        if (bars.Count > 0)
+        {
+            var cats = bars[0].Categories;
+            plt.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
+                Enumerable.Range(0, cats.Length).Select(i => (double)i).ToArray(), cats);
+            if (cats.Max(c => c.Length) * cats.Length > f.Width / 9)
+            {
+                plt.Axes.Bottom.TickLabelStyle.Rotation = -35;
+                plt.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleRight;
+            }
+            plt.Axes.Margins(bottom: 0);
+        }
+        if (f.LogX) plt.Axes.Bottom.TickGenerator = LogTicks();
+        if (f.LogY) plt.Axes.Left.TickGenerator = LogTicks();
+        if (f.Series.Any(s => s.Name != null && !s.HideInLegend && s.Kind != SeriesKind.Heatmap))
+            plt.ShowLegend(Edge.Right);
+        return plt;
+    }
+
+    private static void AddBars(Plot plt, Series s, int index, int groups, Color color)
+    {
+        const double groupWidth = 0.8;
+        var width = groupWidth / groups;
+        var list = new List<Bar>();
+        for (var i = 0; i < s.Y.Length; i++)
+        {
+            list.Add(new Bar
+            {
+                Position = i - groupWidth / 2 + width * (index + 0.5),
+                Value = s.Y[i],
+                Size = width * 0.95,
+                FillColor = color,
+                LineWidth = 0,
+                Error = s.Errors?[i] ?? 0,
+                ErrorSize = s.Errors != null ? 0.15 : 0,
+            });
+        }
+        var bp = plt.Add.Bars(list.ToArray());
+        if (s.Name != null) bp.LegendText = s.Name;
+    }
+
+    private static void AddHeatmap(Plot plt, Series s)
+    {
+        var z = s.Z!;
+        int rows = z.GetLength(0), cols = z.GetLength(1);
+        var hm = plt.Add.Heatmap(z);
+        hm.Colormap = new ScottPlot.Colormaps.Viridis();
+        // ScottPlot centres cell (r, c) on (c, r) and draws row 0 at the top; the figure convention (and Plotly's)
+        // is row 0 at the bottom.
+        hm.FlipVertically = true;
+        plt.Add.ColorBar(hm);
+        if (s.XLabels != null)
+            plt.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(Enumerable.Range(0, cols).Select(i => (double)i).ToArray(), s.XLabels);
+        if (s.YLabels != null)
+            plt.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual(Enumerable.Range(0, rows).Select(i => (double)i).ToArray(), s.YLabels);
+        plt.Axes.Margins(0, 0);
+        plt.HideGrid();
+    }
+
+    private static ScottPlot.TickGenerators.NumericAutomatic LogTicks() => new()
+    {
+        MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
+        IntegerTicksOnly = true,
+        LabelFormatter = v => FormatPower(Math.Pow(10, v)),
+    };
+
+    private static string FormatPower(double v) =>
+        v is >= 1e-3 and < 1e5 ? v.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) : v.ToString("0e+0", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static Color ToColor(string hex)
+    {
+        var (r, g, b) = Palette.Parse(hex);
+        return new Color(r, g, b);
+    }
+}

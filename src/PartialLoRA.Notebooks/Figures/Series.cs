@@ -1,0 +1,24 @@
+namespace PartialLoRA.Notebooks.Figures;
+
+public enum SeriesKind { Line, Scatter, Bar, Band, Heatmap }
+
+/// <summary>
+/// One series of a <see cref="Figure"/>. Which arrays are set depends on <see cref="Kind"/>: X/Y (line, scatter),
+/// Categories/Y/Errors (bar), X/Lower/Upper (band), Z/XLabels/YLabels (heatmap, Z[row, column], row 0 at the bottom).
+/// </summary>
+public sealed record Series(SeriesKind Kind, string? Name, string Color)
+{
+    public double[] X { get; init; } = [];
+    public double[] Y { get; init; } = [];
+    public double[]? Errors { get; init; }
+    public double[] Lower { get; init; } = [];
+    public double[] Upper { get; init; } = [];
+    public string[] Categories { get; init; } = [];
+    public double[,]? Z { get; init; }
+    public string[]? XLabels { get; init; }
+    public string[]? YLabels { get; init; }
+    public bool Markers { get; init; }
+
+    /// <summary>Excluded from the legend (the band drawn under a line of the same name).</summary>
+    public bool HideInLegend { get; init; }
+}

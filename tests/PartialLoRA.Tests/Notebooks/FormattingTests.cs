@@ -1,0 +1,139 @@
+using Microsoft.Data.Analysis;
+using PartialLoRA.Notebooks;
+using PartialLoRA.Notebooks.Figures;
+using PartialLoRA.Notebooks.Rendering;
+
+namespace PartialLoRA.Tests.Notebooks;
+
+public class FormattingTests
+{
+    [Theory]
+    [InlineData(new[] { 93.456, 91.2 }, new[] { "93.46", "91.20" })]
+    [InlineData(new[] { 0.81234, 0.5 }, new[] { "0.8123", "0.5000" })]
+    [InlineData(new[] { 3.0, 12.0 }, new[] { "3", "12" })]
+    [InlineData(new[] { 1.5e-5, 2e-6 }, new[] { "1.500e-05", "2.000e-06" })]
+    [InlineData(new[] { 1234567.0, 0.5 }, new[] { "1.235e+06", "5.000e-01" })]
+    [InlineData(new[] { double.NaN, 1.25 }, new[] { "NaN", "1.250" })]
+    public void Columns_share_one_precision(double[] values, string[] expected)
+    {
+        var f = NumberFormat.ForColumn(values);
+        Assert.Equal(expected, values.Select(f));
+    }
+
+    [Fact]
+    public void DataFrames_render_as_aligned_html_and_text_with_a_paper_column()
+    {
+        var df = new DataFrame(
+            new StringDataFrameColumn("method", ["LoRA", "Partial-LoRA", null!]),
+            new DoubleDataFrameColumn("accuracy", [93.456, 91.2, null]),
+            new DoubleDataFrameColumn("paper", [93.5, 91.0, 90.0]));
+        var b = Formatters.Format(df);
+        var html = b.Get(MimeBundle.Html)!;
+        Assert.Contains("<th class=\"n paper\" title=\"value reported in the paper\">paper</th>", html);
+        Assert.Contains("<td class=\"n\">93.46</td>", html);
+        Assert.Contains("<td class=\"n\">—</td>", html); // missing value
+        Assert.Contains("3 rows × 3 columns", html);
+        Assert.Equal("""
+               method        accuracy  paper
+            0  LoRA             93.46  93.50
+            1  Partial-LoRA     91.20  91.00
+            2  —                    —  90.00
+            [3 rows x 3 columns]
+            """.ReplaceLineEndings("\n"), b.Get(MimeBundle.Plain));
+    }
+
+    [Fact]
+    public void Long_frames_show_head_and_tail_around_an_ellipsis()
+    {
+        var df = new DataFrame(new Int32DataFrameColumn("i", Enumerable.Range(0, 100)));
+        var b = DataFrameFormatter.Format(df, 20);
+        Assert.Contains("… 80 more rows …", b.Get(MimeBundle.Html));
+        Assert.Contains("<td class=\"i\">14</td>", b.Get(MimeBundle.Html));
+        Assert.DoesNotContain("<td class=\"i\">15</td>", b.Get(MimeBundle.Html));
+        Assert.Contains("<td class=\"i\">99</td>", b.Get(MimeBundle.Html));
+        Assert.EndsWith("[100 rows x 1 columns]", b.Get(MimeBundle.Plain));
+    }
+
+    [Fact]
+    public void A_figure_gives_offline_interactive_html_a_png_and_text()
+    {
+        var fig = new Figure("Acc vs sparsity", x: "sparsity", y: "acc")
+            .LineWithBand([0.1, 0.5, 0.9], [90, 91, 92], [89, 90, 91], [91, 92, 93], "Partial-LoRA")
+            .Scatter([0.2, 0.4], [88, 89], "runs")
+            .WithLogX();
+        var b = Formatters.Format(fig);
+        var html = b.Get(MimeBundle.Html)!;
+        Assert.Contains("Plotly.newPlot", html);
+        Assert.Contains("data-plora-plotlyjs", html); // plotly.js itself is inlined
+        Assert.Contains("data:image/png;base64,", html); // fallback without JavaScript
+        var outsideLibrary = System.Text.RegularExpressions.Regex.Replace(html, "<script[^>]*data-plora-plotlyjs.*?</script>", "",
+            System.Text.RegularExpressions.RegexOptions.Singleline);
+        Assert.DoesNotContain("http", outsideLibrary); // nothing fetched: no CDN, no remote script
+        Assert.DoesNotContain(" src=\"", outsideLibrary.Replace(" src=\"data:", ""));
+        Assert.Contains("\"type\":\"log\"", html);
+        var png = Convert.FromBase64String(b.Get(MimeBundle.Png)!);
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
+        Assert.Equal(800, (int)b.Metadata[MimeBundle.Png]!["width"]!);
+        Assert.Equal("Figure \"Acc vs sparsity\": line 'Partial-LoRA', scatter 'runs'", b.Get(MimeBundle.Plain));
+
+        var dir = TestSupport.TempDir("fig-save");
+        fig.SavePng(Path.Combine(dir, "f.png"));
+        fig.SaveHtml(Path.Combine(dir, "f.html"));
+        Assert.Equal(0x89, File.ReadAllBytes(Path.Combine(dir, "f.png"))[0]);
+        Assert.Contains("data-plora-plotlyjs", File.ReadAllText(Path.Combine(dir, "f.html")));
+    }
+
+    [Fact]
+    public void Raw_plotly_charts_give_html_and_scottplot_plots_give_png()
+    {
+        var chart = new Figure("t").Line([1, 2], [3, 4]).ToPlotly();
+        var pb = Formatters.Format(chart);
+        Assert.True(pb.Has(MimeBundle.Html));
+        Assert.False(pb.Has(MimeBundle.Png));
+
+        var plot = new ScottPlot.Plot();
+        plot.Add.Scatter(new double[] { 1, 2 }, new double[] { 3, 4 });
+        var sb = Formatters.Format(plot);
+        Assert.True(sb.Has(MimeBundle.Png));
+        Assert.False(sb.Has(MimeBundle.Html));
+    }
+
+    [Theory]
+    [InlineData("lengths")]
+    [InlineData("log")]
+    [InlineData("mix")]
+    [InlineData("band")]
+    public void Bad_figures_are_rejected_naming_the_series(string what)
+    {
+        var e = Record.Exception(() =>
+        {
+            switch (what)
+            {
+                case "lengths": new Figure().Line([1, 2, 3], [1, 2], "acc"); break;
+                case "log": new Figure("f").Line([0, 1], [1, 2], "acc").WithLogX().ToPng(); break;
+                case "mix": new Figure("f").Bar(["a"], [1]).Line([1], [1]).ToPng(); break;
+                case "band": new Figure().Band([1, 2], [1, 5], [2, 3], "sd"); break;
+            }
+        });
+        Assert.NotNull(e);
+        Assert.Contains(what switch
+        {
+            "lengths" => "line series 'acc': 3 x values but 2 y values",
+            "log" => "line series 'acc': log x axis needs x > 0 (found 0)",
+            "mix" => "figure 'f': bar series (categorical x) cannot share a figure",
+            _ => "band series 'sd': lower 5 > upper 3 at x = 2",
+        }, e.Message);
+    }
+
+    [Fact]
+    public void Plain_values_tensors_and_sequences_are_text()
+    {
+        _ = TestSupport.Torch;
+        Assert.Equal("1.5", Formatters.Format(1.5).Get(MimeBundle.Plain));
+        Assert.Equal("[1, 2, 3]", Formatters.Format(new List<int> { 1, 2, 3 }).Get(MimeBundle.Plain));
+        var t = Formatters.Format(TorchSharp.torch.tensor(new float[] { 1, 2 })).Get(MimeBundle.Plain)!;
+        Assert.Contains("[2]", t);
+        Assert.Contains("1", t);
+        Assert.Equal("# hi", Formatters.Format(new MarkdownText("# hi")).Get(MimeBundle.Markdown));
+    }
+}
