@@ -10,5 +10,14 @@ public static class BuiltInCatalog
         .Add(new TinyMlpProvider())
         .Add(new GaussianBlobs())
         .Add(new FullFineTune())
-        .Add(new LinearProbe());
+        .Add(new LinearProbe())
+        .Add(new LoraMethod())
+        .Add(new DoraMethod())
+        .Add(new LoraPlusMethod())
+        .Add(new VeraMethod())
+        .Add(new AdaLoraMethod())
+        .Add(new RandomMaskingMethod())
+        .Add(new ElementMaskedLoraMethod("balanced"))
+        .Add(new ElementMaskedLoraMethod("pyramidal"))
+        .Add(new LorpaMethod());
 }

@@ -6,7 +6,8 @@ namespace PartialLoRA.Experiments;
 
 /// <summary>
 /// Executes one planned run end to end: loads the task (kept while consecutive runs use the same data), builds
-/// a fresh model, applies the method, trains, and returns the store record — <c>diverged</c> when training
+/// a fresh model, applies the method (its time — plan derivation, LoRPA's first phase — recorded as
+/// <c>setup_seconds</c>), trains, and returns the store record — <c>diverged</c> when training
 /// produced non-finite values, which is a result of that learning rate, not an error.
 /// </summary>
 public sealed class RunExecutor(ExperimentCatalog catalog, Device device, string workspace) : IDisposable
@@ -25,12 +26,15 @@ public sealed class RunExecutor(ExperimentCatalog catalog, Device device, string
         var method = catalog.Methods[config.Method.Name];
         var options = config.Training.ToTrainerOptions(config.LearningRate, config.Seed, task.Metrics, task.SelectionMetric);
         var totalSteps = options.Epochs * ((task.Train.Count + options.BatchSize - 1) / options.BatchSize);
-        var setup = method.Apply(new MethodContext(model, task, config.Model, config.Dataset, config.Seed, totalSteps, device, workspace),
+        var setup = method.Apply(new MethodContext(model, task, config.Model, config.Dataset, config.Seed, options, totalSteps, device, workspace),
             config.Method.Options);
+        var setupSeconds = clock.Elapsed.TotalSeconds;
         try
         {
             var result = Trainer.Train(model.Classifier, setup, task.Train, task.Validation, task.Test, options, device, progress, cancel);
-            return RunRecord.Finished(config, run.Label, result, shard);
+            var record = RunRecord.Finished(config, run.Label, result, shard);
+            record.Details["setup_seconds"] = setupSeconds;
+            return record;
         }
         catch (TrainingDivergedException e)
         {
