@@ -27,7 +27,7 @@ public static class BenchTrainCommand
             var state = CliApp.StartRuntime(parse);
             using var executor = new RunExecutor(catalog, state.Device, CacheFolder.Resolve(parse.GetValue(cache)));
             var run = new PlannedRun(new RunConfig(m, d, me, settings, 0, parse.GetValue(lr), CodeVersion.Current), me.Name);
-            var task = executor.Task(d);
+            var task = executor.Task(d, m);
             var r = executor.Execute(run);
             var inv = CultureInfo.InvariantCulture;
             int steps = 0, epochs = 0;

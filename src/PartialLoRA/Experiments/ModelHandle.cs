@@ -34,6 +34,9 @@ public interface IModelProvider
     /// </summary>
     string CheckpointSha256(JsonObject options);
 
+    /// <summary>What the model's data must look like (image preset, tokenizer).</summary>
+    ModelInputs Inputs(ModelSpec spec);
+
     /// <summary>Builds the classifier for <paramref name="task"/> on <paramref name="device"/>.</summary>
     ModelHandle Build(ModelSpec spec, TaskData task, Device device);
 }

@@ -20,7 +20,7 @@ public sealed class RunExecutor(ExperimentCatalog catalog, Device device, string
     public RunRecord Execute(PlannedRun run, string? shard = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
     {
         var config = run.Config;
-        var task = Task(config.Dataset);
+        var task = Task(config.Dataset, config.Model);
         var clock = Stopwatch.StartNew();
         using var model = catalog.Models[config.Model.Name].Build(config.Model, task, device);
         var method = catalog.Methods[config.Method.Name];
@@ -42,13 +42,14 @@ public sealed class RunExecutor(ExperimentCatalog catalog, Device device, string
         }
     }
 
-    /// <summary>The task of a dataset spec, loaded once while consecutive runs share it.</summary>
-    public TaskData Task(DatasetSpec spec)
+    /// <summary>The task of a dataset spec encoded for a model, loaded once while consecutive runs share both.</summary>
+    public TaskData Task(DatasetSpec spec, ModelSpec model)
     {
-        var key = CanonicalJson.Serialize(spec.ToJson());
+        var inputs = catalog.Models[model.Name].Inputs(model);
+        var key = CanonicalJson.Serialize(spec.ToJson()) + "\n" + inputs.Key;
         if (key == loadedKey && loaded != null) return loaded;
         Release();
-        loaded = catalog.Datasets[spec.Name].Load(spec.Options);
+        loaded = catalog.Datasets[spec.Name].Load(spec.Options, inputs);
         loadedKey = key;
         return loaded;
     }

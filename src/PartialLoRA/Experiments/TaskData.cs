@@ -34,6 +34,9 @@ public interface IDatasetProvider
     /// <summary>A content fingerprint of the data the options select (null when none is known); part of the run key.</summary>
     string? Fingerprint(JsonObject options);
 
-    /// <summary>Loads (or generates) the splits; seeded choices use the options' own seeds, never the run's.</summary>
-    TaskData Load(JsonObject options);
+    /// <summary>
+    /// Loads (or generates) the splits encoded for a model's <paramref name="inputs"/>; seeded choices use the
+    /// options' own seeds, never the run's. Errors name the dataset and what the model would need.
+    /// </summary>
+    TaskData Load(JsonObject options, ModelInputs inputs);
 }

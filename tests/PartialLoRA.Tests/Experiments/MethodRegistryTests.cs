@@ -70,7 +70,7 @@ public class MethodRegistryTests
             """, "spec.json", Catalog);
         var run = spec.Expand("test")[0].Config;
         using var executor = new RunExecutor(Catalog, torch.CPU, TestSupport.TempDir("cache"));
-        var task = executor.Task(run.Dataset);
+        var task = executor.Task(run.Dataset, run.Model);
         using var model = Catalog.Models[run.Model.Name].Build(run.Model, task, torch.CPU);
         var options = run.Training.ToTrainerOptions(run.LearningRate, run.Seed, task.Metrics, task.SelectionMetric);
         var setup = Catalog.Methods["adalora"].Apply(new MethodContext(model, task, run.Model, run.Dataset, run.Seed, options, 4 * 6, torch.CPU, "."), run.Method.Options);

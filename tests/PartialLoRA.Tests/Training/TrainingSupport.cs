@@ -16,7 +16,7 @@ internal static class TrainingSupport
         {
             ["classes"] = classes, ["features"] = features, ["train_per_class"] = trainPerClass, ["spread"] = spread,
         }, "", "test"));
-        return p.Load(o);
+        return p.Load(o, ModelInputs.Features);
     }
 
     public static TinyMlp Mlp(TaskData task, long initSeed = 0, double dropout = 0.1) =>

@@ -35,8 +35,10 @@ public sealed class GaussianBlobs : IDatasetProvider
 
     public string? Fingerprint(JsonObject options) => null;
 
-    public TaskData Load(JsonObject o)
+    public TaskData Load(JsonObject o, ModelInputs inputs)
     {
+        if (inputs.Kind != InputKind.Features)
+            throw new ArgumentException($"dataset {Name} holds feature vectors; the model takes {inputs.Kind.ToString().ToLowerInvariant()} inputs (use a feature model such as tiny-mlp)");
         int k = JsonFields.GetInt(o, "classes"), d = JsonFields.GetInt(o, "features");
         using var gen = new Generator((ulong)JsonFields.GetLong(o, "data_seed"));
         using var scope = torch.NewDisposeScope();

@@ -108,6 +108,8 @@ public sealed class TinyMlpProvider : IModelProvider
 
     public string CheckpointSha256(JsonObject options) => "random-init";
 
+    public ModelInputs Inputs(ModelSpec spec) => ModelInputs.Features;
+
     public ModelHandle Build(ModelSpec spec, TaskData task, Device device)
     {
         var features = task.InputDescription.ContainsKey("features") ? JsonFields.GetInt(task.InputDescription, "features")
