@@ -35,6 +35,7 @@ public static class CliApp
         root.Subcommands.Add(NotebooksCommand.Create());
         root.Subcommands.Add(AdaptersCommand.Create());
         root.Subcommands.Add(HubCommand.Create());
+        root.Subcommands.Add(DataCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(SweepCommand.Create());
         root.Subcommands.Add(ReportCommand.Create());

@@ -2,12 +2,13 @@ using System.CommandLine;
 
 namespace PartialLoRA.Cli.Commands;
 
-/// <summary><c>partial-lora bench</c>: benchmarks that print measured figures (speed and memory targets live here, not in unit tests).</summary>
+/// <summary><c>partial-lora bench …</c>: benchmark commands that print measured figures (speed targets live here, not in tests).</summary>
 public static class BenchCommand
 {
     public static Command Create()
     {
-        var cmd = new Command("bench", "Benchmarks: measured speed and memory figures.");
+        var cmd = new Command("bench", "Benchmarks that print measured throughput and timings.");
+        cmd.Subcommands.Add(BenchDataCommand.Create());
         cmd.Subcommands.Add(BenchTrainCommand.Create());
         return cmd;
     }
