@@ -17,6 +17,7 @@ public static class BuiltInCatalog
     public static ExperimentCatalog Create(string? dataRoot = null)
     {
         var c = new ExperimentCatalog();
+        foreach (var m in PlannedLoraMethod.Names) c.Add(new PlannedLoraMethod(m));
         foreach (var p in ModelRegistry.Presets) c.Add(new PresetModel(p, dataRoot));
         foreach (var d in DatasetRegistry.All) c.Add(new RegistryDataset(d, dataRoot));
         return c
@@ -29,6 +30,7 @@ public static class BuiltInCatalog
         .Add(new LoraPlusMethod())
         .Add(new VeraMethod())
         .Add(new AdaLoraMethod())
+        .Add(new PartialAdaLoraMethod())
         .Add(new RandomMaskingMethod())
         .Add(new ElementMaskedLoraMethod("balanced"))
         .Add(new ElementMaskedLoraMethod("pyramidal"))

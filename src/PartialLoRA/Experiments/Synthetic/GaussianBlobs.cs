@@ -61,8 +61,9 @@ public sealed class GaussianBlobs : IDatasetProvider
         var metrics = k == 2
             ? new[] { ClassificationMetrics.Accuracy, ClassificationMetrics.F1, ClassificationMetrics.MatthewsCorrelation }
             : new[] { ClassificationMetrics.Accuracy };
+        // D_t of Algorithm 1 is the training split, as in the paper's few-shot vision protocol.
         return new TrainingTask(Name, train, validation, test, Enumerable.Range(0, k).Select(i => $"blob {i}").ToList(), metrics,
-            new JsonObject { ["features"] = d });
+            new JsonObject { ["features"] = d }, FewShot: train, Protocol: "generated Gaussian clusters");
     }
 
     private static int Positive(JsonFields o, string name, int fallback, int min)
