@@ -29,7 +29,7 @@ public static class BenchTrainCommand
             using var executor = new RunExecutor(catalog, state.Device, CacheFolder.Resolve(parse.GetValue(cache)));
             var run = new PlannedRun(new RunConfig(m, d, me, settings, 0, parse.GetValue(lr), CodeVersion.Current), me.Name);
             var task = executor.Task(d, m);
-            var r = executor.Execute(run);
+            var r = ProgressDisplay.Training($"{run.Label}: {run.Config.Describe()}", progress => executor.Execute(run, progress: progress));
             var inv = CultureInfo.InvariantCulture;
             int steps = 0, epochs = 0;
             if (r.Status == RunRecord.Ok)

@@ -46,7 +46,8 @@ public static class DeriveCommand
             var context = new MethodContext(handle, task, m, d, 0, TrainingSettings.Default.ToTrainerOptions(1e-3, 0, task.Metrics, task.SelectionMetric),
                 1, state.Device, workspace);
             var clock = Stopwatch.StartNew();
-            var derived = PlanOptions.Plan(context, me.Options, AdapterOptions.Targets(me.Options, handle, me.Name));
+            var derived = ProgressDisplay.Spinner($"Algorithm 1 on {m.Name} / {d.Name}",
+                () => PlanOptions.Plan(context, me.Options, AdapterOptions.Targets(me.Options, handle, me.Name)));
             clock.Stop();
             Print(derived, clock.Elapsed, task);
             if (parse.GetValue(output) is { } path)

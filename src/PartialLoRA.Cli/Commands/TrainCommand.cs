@@ -49,7 +49,7 @@ public static class TrainCommand
                 {
                     var state = CliApp.StartRuntime(parse);
                     using var executor = new RunExecutor(catalog, state.Device, CacheFolder.Resolve(parse.GetValue(cache)));
-                    record = executor.Execute(run);
+                    record = ProgressDisplay.Training($"{run.Label}: {run.Config.Describe()}", progress => executor.Execute(run, progress: progress));
                     writer?.Append(record);
                 }
             }

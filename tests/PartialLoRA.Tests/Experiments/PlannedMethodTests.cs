@@ -40,7 +40,7 @@ public class PlannedMethodTests
     private static ModelHandle Pretrained(Setup s)
     {
         var handle = Catalog.Models[s.Model.Name].Build(s.Model, s.Task, torch.CPU);
-        var options = new TrainerOptions { Epochs = 8, BatchSize = 16, LearningRate = 1e-2, Patience = 100, Seed = 0 };
+        var options = new TrainerOptions { Epochs = 5, BatchSize = 16, LearningRate = 1e-2, Patience = 100, Seed = 0 };
         Trainer.Train(handle.Classifier, TrainableSetup.ForParameters(handle.Classifier.Module.named_parameters()), s.Task.Train, s.Task.Validation, null, options, torch.CPU);
         return handle;
     }
