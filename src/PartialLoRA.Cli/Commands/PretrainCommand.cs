@@ -15,6 +15,8 @@ public static class PretrainCommand
         var cmd = new Command("pretrain", "Pretrain the lab backbones (CLIP-ViT on CIFAR-10, DeBERTa-v3 MLM on GLUE train text), measure them, record them in data/backbones.");
         cmd.Subcommands.Add(PretrainVisionCommand.Create());
         cmd.Subcommands.Add(PretrainTextCommand.Create());
+        cmd.Subcommands.Add(PretrainReportCommands.Baselines());
+        cmd.Subcommands.Add(PretrainReportCommands.Bench());
         return cmd;
     }
 
