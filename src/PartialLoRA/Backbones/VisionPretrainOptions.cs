@@ -32,7 +32,7 @@ public sealed record VisionPretrainOptions
 
     public PretrainSchedule Schedule { get; init; } = new()
     {
-        Epochs = 24,
+        Epochs = 32,
         BatchSize = 128,
         LearningRate = 1e-3,
         WeightDecay = 0.05,
