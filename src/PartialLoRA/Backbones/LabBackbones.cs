@@ -81,10 +81,14 @@ public static class LabBackbones
     public static ClipVisionClassifier Vision(IReadOnlyList<string> labels, string? folder = null, long seed = 0)
     {
         var path = VerifiedFolder(VisionName, folder);
-        var saved = (ClipVisionClassifier)ModelRegistry.LoadClassifier(path).Model;
-        using (saved)
+        var cfg = HfModelFolder.ReadConfig(path);
+        if (HfModelFolder.ModelType(cfg) != ClipVisionClassifier.SavedModelType)
+            throw new InvalidDataException($"{cfg.Source}: model_type is '{HfModelFolder.ModelType(cfg)}', expected '{ClipVisionClassifier.SavedModelType}'");
+        var vision = ClipVisionConfig.FromJson(cfg.ObjectOrNull("vision_config") ?? throw new InvalidDataException($"{cfg.Source}: field 'vision_config' is missing"));
+        var projection = cfg.IntOrNull("projection_dim") ?? throw new InvalidDataException($"{cfg.Source}: field 'projection_dim' is missing");
+        var model = new ClipVisionClassifier(vision, projection, labels, cfg.Bool("normalize_features", true), seed);
+        try
         {
-            var model = new ClipVisionClassifier(saved.VisionConfig, saved.ProjectionDim, labels, saved.NormalizeFeatures, seed);
             using var ck = TensorCheckpoint.Open(path);
             const string fresh = "(fresh) ";
             var report = StateDictLoader.Load(model, ck, strict: false,
@@ -94,6 +98,11 @@ public static class LabBackbones
             if (missing.Count > 0 || report.Unexpected.Count > 0)
                 throw new InvalidDataException($"{path}: not a CLIP vision backbone (missing {string.Join(", ", missing)}; unexpected {string.Join(", ", report.Unexpected)})");
             return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
         }
     }
 
