@@ -41,6 +41,7 @@ public static class CliApp
         root.Subcommands.Add(SweepCommand.Create());
         root.Subcommands.Add(ReportCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(PretrainCommand.Create());
         return root;
     }
 
