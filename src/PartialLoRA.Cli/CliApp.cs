@@ -36,7 +36,12 @@ public static class CliApp
         root.Subcommands.Add(AdaptersCommand.Create());
         root.Subcommands.Add(HubCommand.Create());
         root.Subcommands.Add(DataCommand.Create());
+        root.Subcommands.Add(DeriveCommand.Create());
+        root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(SweepCommand.Create());
+        root.Subcommands.Add(ReportCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(PretrainCommand.Create());
         return root;
     }
 

@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using PartialLoRA.Backbones;
+
+namespace PartialLoRA.Tests.Backbones;
+
+/// <summary>The <c>pretrain</c> verb as a user runs it: a real process, killed and started again.</summary>
+public class PretrainCliTests
+{
+    private static string[] TinyVision(string data, string work) =>
+    [
+        "--threads", "1", "pretrain", "vision", "--data", data, "--work", work, "--no-publish",
+        "--epochs", "12", "--batch-size", "5", "--warmup-epochs", "1", "--width", "8", "--layers", "1", "--heads", "1",
+        "--patch-size", "8", "--projection-dim", "8", "--precision", "f32", "--checkpoint-every", "2",
+    ];
+
+    [Fact]
+    public void Vision_pretraining_killed_after_a_checkpoint_resumes_there_and_ends_identical_to_an_uninterrupted_run()
+    {
+        var data = BackboneFixtures.TinyCifar(TestSupport.TempDir("pretrain-cli-data"), perClass: 6);
+        var full = Path.Combine(TestSupport.TempDir("pretrain-cli"), "full");
+        var cut = Path.Combine(TestSupport.TempDir("pretrain-cli"), "cut");
+
+        var uninterrupted = TestSupport.RunCli(TestSupport.CliDll, TinyVision(data, full));
+        Assert.True(uninterrupted.ExitCode == 0, uninterrupted.Stderr + uninterrupted.Stdout);
+        Assert.Contains("120 steps of 5 (12 epochs)", uninterrupted.Stdout);
+        Assert.DoesNotContain("resuming", uninterrupted.Stdout);
+
+        var killedAt = RunAndKill(TinyVision(data, cut), cut, atLeastStep: 40);
+        Assert.InRange(killedAt, 40, 119);
+
+        var resumed = TestSupport.RunCli(TestSupport.CliDll, TinyVision(data, cut));
+        Assert.True(resumed.ExitCode == 0, resumed.Stderr + resumed.Stdout);
+        var line = resumed.Stdout.Split('\n').Single(l => l.Contains("resuming from"));
+        var from = int.Parse(line.Split(" at step ")[1].Split('/')[0]);
+        Assert.InRange(from, killedAt, 119);   // the last state written before the kill (the kill may land after a newer one)
+        Assert.Contains($"step 120/120", resumed.Stdout);
+        PretrainLoopTests.AssertSameState(PretrainState.PathIn(full), PretrainState.PathIn(cut));
+    }
+
+    /// <summary>Starts the CLI, waits until its progress file reports a step ≥ <paramref name="atLeastStep"/>, kills it; returns that step.</summary>
+    private static int RunAndKill(IEnumerable<string> args, string work, int atLeastStep)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(TestSupport.CliDll);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var so = p.StandardOutput.ReadToEndAsync();
+        var se = p.StandardError.ReadToEndAsync();
+        var progress = Path.Combine(work, PretrainState.ProgressFileName);
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            if (p.HasExited)
+                Assert.Fail($"the run ended (exit {p.ExitCode}) before it could be killed at step ≥ {atLeastStep}: {se.Result}{so.Result}");
+            if (clock.Elapsed > TimeSpan.FromSeconds(120)) Assert.Fail("no checkpoint within 120 s");
+            if (File.Exists(progress))
+            {
+                try
+                {
+                    var step = JsonNode.Parse(File.ReadAllText(progress))!["step"]!.GetValue<int>();
+                    if (step >= atLeastStep)
+                    {
+                        p.Kill(entireProcessTree: true);
+                        p.WaitForExit();
+                        return step;
+                    }
+                }
+                catch (IOException)
+                {
+                }
+            }
+            Thread.Sleep(10);
+        }
+    }
+
+    [Fact]
+    public void Bench_prints_the_throughput_of_a_candidate_size()
+    {
+        var r = TestSupport.RunCli(TestSupport.CliDll,
+            ["--threads", "1", "pretrain", "bench", "--kind", "text", "--width", "16", "--layers", "1", "--heads", "2", "--batch-size", "2", "--steps", "1", "--precision", "f32"]);
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        Assert.Matches(@"text: width 16, 1 layers, 2 heads, FFN 64, length 128; [\d,]+ parameters; f32, 1 thread\(s\), batch 2: \d+ ms/step, [\d.]+ tok/s over 1 steps", r.Stdout);
+    }
+}
