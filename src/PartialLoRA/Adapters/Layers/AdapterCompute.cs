@@ -2,7 +2,8 @@ namespace PartialLoRA.Adapters.Layers;
 
 /// <summary>
 /// The dtype an adapter computes in when its base layer runs in half precision and its own parameters are float32
-/// (PEFT's <c>autocast_adapter_dtype</c>). TorchSharp 0.107 has no <c>torch.autocast</c>, so the choice is explicit.
+/// (PEFT's <c>autocast_adapter_dtype</c>). With the frozen base held in bf16 no autocast scope is involved (TorchSharp
+/// 0.107 does not expose it; <c>Training/Autocast</c> reaches libtorch's), so the choice is explicit.
 /// </summary>
 public enum AdapterCompute
 {
