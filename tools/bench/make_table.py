@@ -35,6 +35,11 @@ def fmt(x, spec, unit=""):
     return "—" if x is None else f"{x:{spec}}{unit}"
 
 
+def rate(x):
+    """images/s: whole images where they are large (GPU), one decimal where they are small (CPU)."""
+    return fmt(x, ",.0f" if x is not None and x >= 100 else ",.1f")
+
+
 def ratio(a, b):
     return None if a is None or b is None or b == 0 else a / b
 
@@ -112,7 +117,7 @@ def main():
         reserved = x.get("torch_max_memory_reserved") if x else None
         out.append("| " + " | ".join([
             r["method"],
-            fmt(r["images_per_second"], ",.0f"), fmt(x and x["images_per_second"], ",.0f"),
+            rate(r["images_per_second"]), rate(x and x["images_per_second"]),
             fmt(ratio(r["images_per_second"], x and x["images_per_second"]), ".2f", "×"),
             fmt(r["step_milliseconds"], ".1f"), fmt(x and x["step_milliseconds"], ".1f"),
             fmt(ours_mem, ".2f"), fmt(ref_mem, ".2f"), fmt(reserved and reserved / GIB, ".2f"),
