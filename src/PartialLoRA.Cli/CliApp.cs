@@ -36,6 +36,7 @@ public static class CliApp
         root.Subcommands.Add(AdaptersCommand.Create());
         root.Subcommands.Add(HubCommand.Create());
         root.Subcommands.Add(DataCommand.Create());
+        root.Subcommands.Add(DeriveCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(SweepCommand.Create());
         root.Subcommands.Add(ReportCommand.Create());

@@ -9,6 +9,7 @@ public static class BenchCommand
     {
         var cmd = new Command("bench", "Benchmarks that print measured throughput and timings.");
         cmd.Subcommands.Add(BenchDataCommand.Create());
+        cmd.Subcommands.Add(BenchDeriveCommand.Create());
         cmd.Subcommands.Add(BenchTrainCommand.Create());
         return cmd;
     }

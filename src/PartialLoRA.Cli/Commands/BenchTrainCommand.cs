@@ -15,11 +15,12 @@ public static class BenchTrainCommand
         var lr = new Option<double>("--lr") { Description = "Learning rate.", DefaultValueFactory = _ => 1e-3 };
         var training = new Option<string?>("--training") { Description = "Training settings JSON (epochs, batch_size, …)." };
         var cache = ExperimentOptions.Cache();
+        var data = DataCommand.CreateDataOption();
         var cmd = new Command("train", "Time one training run of a model/dataset/method: wall time, optimizer steps/s, training examples/s, peak memory.");
-        foreach (var o in new Option[] { model, dataset, method, lr, training, cache }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { model, dataset, method, lr, training, cache, data }) cmd.Options.Add(o);
         cmd.SetAction(parse => CliApp.Guard(parse, () =>
         {
-            var catalog = BuiltInCatalog.Create();
+            var catalog = BuiltInCatalog.Create(parse.GetValue(data));
             var m = catalog.NormalizeModel(ExperimentOptions.NameOrJson(parse.GetValue(model)!, "--model"), "--model", "bench");
             var d = catalog.NormalizeDataset(ExperimentOptions.NameOrJson(parse.GetValue(dataset)!, "--dataset"), "--dataset", "bench");
             var (me, _) = catalog.NormalizeMethod(ExperimentOptions.NameOrJson(parse.GetValue(method)!, "--method"), "--method", "bench");
@@ -28,7 +29,7 @@ public static class BenchTrainCommand
             using var executor = new RunExecutor(catalog, state.Device, CacheFolder.Resolve(parse.GetValue(cache)));
             var run = new PlannedRun(new RunConfig(m, d, me, settings, 0, parse.GetValue(lr), CodeVersion.Current), me.Name);
             var task = executor.Task(d, m);
-            var r = executor.Execute(run);
+            var r = ProgressDisplay.Training($"{run.Label}: {run.Config.Describe()}", progress => executor.Execute(run, progress: progress));
             var inv = CultureInfo.InvariantCulture;
             int steps = 0, epochs = 0;
             if (r.Status == RunRecord.Ok)

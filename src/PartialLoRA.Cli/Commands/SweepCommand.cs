@@ -19,15 +19,17 @@ public static class SweepCommand
         };
         var dryRun = new Option<bool>("--dry-run") { Description = "List the planned runs and which are finished; train nothing." };
         var cache = ExperimentOptions.Cache();
+        var data = DataCommand.CreateDataOption();
         var cmd = new Command("sweep", "Run a sweep (methods × datasets × seeds × learning rates) into the results store; re-running resumes, skipping finished runs.");
         cmd.Arguments.Add(spec);
         cmd.Options.Add(store);
         cmd.Options.Add(shard);
         cmd.Options.Add(dryRun);
         cmd.Options.Add(cache);
+        cmd.Options.Add(data);
         cmd.SetAction(parse => CliApp.Guard(parse, () =>
         {
-            var catalog = BuiltInCatalog.Create();
+            var catalog = BuiltInCatalog.Create(parse.GetValue(data));
             var specPath = parse.GetValue(spec)!;
             var sweep = SweepSpec.Load(specPath, catalog);
             var folder = parse.GetValue(store) ?? Path.Combine("results", sweep.Name);

@@ -21,8 +21,7 @@ public sealed class SweepProgress : ISweepObserver
     /// <summary>Runs <paramref name="work"/> with the right observer for this console.</summary>
     public static T Show<T>(Func<ISweepObserver, T> work)
     {
-        if (Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive)
-            return work(new SweepProgress(null));
+        if (!ProgressDisplay.Interactive) return work(new SweepProgress(null));
         T result = default!;
         AnsiConsole.Progress()
             .AutoClear(false)

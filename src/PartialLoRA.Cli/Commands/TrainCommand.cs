@@ -18,11 +18,12 @@ public static class TrainCommand
         var output = new Option<string?>("--output") { Description = "Write the result JSON to this file (atomically) instead of stdout." };
         var store = new Option<string?>("--store") { Description = "Also append the result to this results store folder; a run already there is not re-run." };
         var cache = ExperimentOptions.Cache();
+        var data = DataCommand.CreateDataOption();
         var cmd = new Command("train", "Train one run and print its result (validation and test metrics, trainable parameters, wall time, peak memory) as JSON.");
-        foreach (var o in new Option[] { model, dataset, method, lr, seed, training, output, store, cache }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { model, dataset, method, lr, seed, training, output, store, cache, data }) cmd.Options.Add(o);
         cmd.SetAction(parse => CliApp.Guard(parse, () =>
         {
-            var catalog = BuiltInCatalog.Create();
+            var catalog = BuiltInCatalog.Create(parse.GetValue(data));
             var m = catalog.NormalizeModel(ExperimentOptions.NameOrJson(parse.GetValue(model)!, "--model"), "--model", "train");
             var d = catalog.NormalizeDataset(ExperimentOptions.NameOrJson(parse.GetValue(dataset)!, "--dataset"), "--dataset", "train");
             var (me, label) = catalog.NormalizeMethod(ExperimentOptions.NameOrJson(parse.GetValue(method)!, "--method"), "--method", "train");
@@ -48,7 +49,7 @@ public static class TrainCommand
                 {
                     var state = CliApp.StartRuntime(parse);
                     using var executor = new RunExecutor(catalog, state.Device, CacheFolder.Resolve(parse.GetValue(cache)));
-                    record = executor.Execute(run);
+                    record = ProgressDisplay.Training($"{run.Label}: {run.Config.Describe()}", progress => executor.Execute(run, progress: progress));
                     writer?.Append(record);
                 }
             }

@@ -1,12 +1,26 @@
+using PartialLoRA.Data.Registry;
+using PartialLoRA.Experiments.Datasets;
 using PartialLoRA.Experiments.Methods;
+using PartialLoRA.Experiments.ModelProviders;
 using PartialLoRA.Experiments.Synthetic;
+using PartialLoRA.Models;
 
 namespace PartialLoRA.Experiments;
 
-/// <summary>The catalog the CLI uses: every model, dataset and method the library provides.</summary>
+/// <summary>
+/// The catalog the CLI uses: every model of the model registry, every dataset of the data registry, every method,
+/// and the synthetic self-test pair.
+/// </summary>
 public static class BuiltInCatalog
 {
-    public static ExperimentCatalog Create() => new ExperimentCatalog()
+    /// <param name="dataRoot">Where datasets are read (the --data flag); null: PARTIALLORA_DATA, else ./data.</param>
+    public static ExperimentCatalog Create(string? dataRoot = null)
+    {
+        var c = new ExperimentCatalog();
+        foreach (var m in PlannedLoraMethod.Names) c.Add(new PlannedLoraMethod(m));
+        foreach (var p in ModelRegistry.Presets) c.Add(new PresetModel(p, dataRoot));
+        foreach (var d in DatasetRegistry.All) c.Add(new RegistryDataset(d, dataRoot));
+        return c
         .Add(new TinyMlpProvider())
         .Add(new GaussianBlobs())
         .Add(new FullFineTune())
@@ -16,8 +30,10 @@ public static class BuiltInCatalog
         .Add(new LoraPlusMethod())
         .Add(new VeraMethod())
         .Add(new AdaLoraMethod())
+        .Add(new PartialAdaLoraMethod())
         .Add(new RandomMaskingMethod())
         .Add(new ElementMaskedLoraMethod("balanced"))
         .Add(new ElementMaskedLoraMethod("pyramidal"))
         .Add(new LorpaMethod());
+    }
 }

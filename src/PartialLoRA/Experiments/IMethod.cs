@@ -9,7 +9,7 @@ namespace PartialLoRA.Experiments;
 /// <param name="Training">The run's trainer options (a method that trains in phases, such as LoRPA, runs its first phase with them).</param>
 /// <param name="TotalSteps">Optimizer steps the run will take if it is not stopped early (AdaLoRA's budget schedule).</param>
 /// <param name="Workspace">A folder for cached artefacts (e.g. sparsity plans from Algorithm 1).</param>
-public sealed record MethodContext(ModelHandle Model, TaskData Task, ModelSpec ModelSpec, DatasetSpec DatasetSpec, long Seed,
+public sealed record MethodContext(ModelHandle Model, TrainingTask Task, ModelSpec ModelSpec, DatasetSpec DatasetSpec, long Seed,
     TrainerOptions Training, int TotalSteps, Device Device, string Workspace);
 
 /// <summary>

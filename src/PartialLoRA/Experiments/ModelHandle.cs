@@ -9,12 +9,12 @@ namespace PartialLoRA.Experiments;
 /// by every method, and alone by linear probing) and which Linear modules adapters target by default.
 /// </summary>
 /// <param name="HeadModules">named_modules paths of the task head.</param>
-/// <param name="DefaultTargetModules">Adapter target names (PEFT semantics: exact path or path ending in "." + name).</param>
+/// <param name="DefaultTargetModules">A method's default adapter targets by method name (PEFT semantics: exact path or path ending in "." + name).</param>
 public sealed record ModelHandle(
     IClassifier Classifier,
     string Name,
     IReadOnlyList<string> HeadModules,
-    IReadOnlyList<string> DefaultTargetModules) : IDisposable
+    Func<string, IReadOnlyList<string>> DefaultTargetModules) : IDisposable
 {
     public void Dispose() => Classifier.Module.Dispose();
 }
@@ -38,5 +38,5 @@ public interface IModelProvider
     ModelInputs Inputs(ModelSpec spec);
 
     /// <summary>Builds the classifier for <paramref name="task"/> on <paramref name="device"/>.</summary>
-    ModelHandle Build(ModelSpec spec, TaskData task, Device device);
+    ModelHandle Build(ModelSpec spec, TrainingTask task, Device device);
 }

@@ -13,7 +13,7 @@ namespace PartialLoRA.Experiments;
 public sealed class RunExecutor(ExperimentCatalog catalog, Device device, string workspace) : IDisposable
 {
     private string? loadedKey;
-    private TaskData? loaded;
+    private TrainingTask? loaded;
 
     public Device Device => device;
 
@@ -43,7 +43,7 @@ public sealed class RunExecutor(ExperimentCatalog catalog, Device device, string
     }
 
     /// <summary>The task of a dataset spec encoded for a model, loaded once while consecutive runs share both.</summary>
-    public TaskData Task(DatasetSpec spec, ModelSpec model)
+    public TrainingTask Task(DatasetSpec spec, ModelSpec model)
     {
         var inputs = catalog.Models[model.Name].Inputs(model);
         var key = CanonicalJson.Serialize(spec.ToJson()) + "\n" + inputs.Key;
@@ -56,9 +56,7 @@ public sealed class RunExecutor(ExperimentCatalog catalog, Device device, string
 
     private void Release()
     {
-        if (loaded is null) return;
-        foreach (var split in new[] { loaded.Train, loaded.Validation, loaded.Test })
-            (split as IDisposable)?.Dispose();
+        loaded?.Dispose();
         loaded = null;
         loadedKey = null;
     }

@@ -46,6 +46,7 @@ public sealed record RunRecord(
             ["epochs_run"] = r.EpochsRun,
             ["steps"] = r.Steps,
             ["stopped_early"] = r.StoppedEarly,
+            ["eval_seconds"] = r.EvalSeconds,
             ["total_parameters"] = r.TotalParameters,
             ["peak_cpu_rss_bytes"] = r.Memory.CpuPeakRssBytes,
             ["peak_cpu_rss_per_run"] = r.Memory.CpuPeakIsPerRun,

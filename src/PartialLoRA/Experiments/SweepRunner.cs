@@ -42,7 +42,16 @@ public static class SweepRunner
             var run = todo[i];
             observer?.RunStarting(i, run);
             var progress = observer is null ? null : new InlineProgress<TrainingProgress>(p => observer.RunProgress(i, run, p));
-            var record = executor.Execute(run, shard?.ToString(), progress, cancel);
+            RunRecord record;
+            try
+            {
+                record = executor.Execute(run, shard?.ToString(), progress, cancel);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Finished runs are safe in the store; name the one that failed so it can be looked at alone (`train`).
+                throw new InvalidOperationException($"run {run.Key[..12]} ({run.Label}: {run.Config.Describe()}) failed: {e.Message}", e);
+            }
             writer.Append(record);
             ran++;
             if (record.Status == RunRecord.Diverged) diverged++;

@@ -27,4 +27,10 @@ public sealed record LayerSparsity(
 
     /// <summary>p_col of Eq. 6.</summary>
     public double ColRatio => Cols == 0 ? 0 : (double)KeptCols / Cols;
+
+    /// <summary>
+    /// Element density p_l of ΔW for the element-wise random masks of the Balanced and Pyramidal schedules (§5,
+    /// Fig. 5); null for Algorithm 1's row/column outcome. Exact, unlike the rounded kept counts.
+    /// </summary>
+    public double? Density { get; init; }
 }

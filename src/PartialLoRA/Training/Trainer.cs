@@ -64,9 +64,12 @@ public static class Trainer
         int lossCount = 0;
         bool stopped = false;
 
+        var evalClock = new Stopwatch();
         void EvaluateAndMaybeKeep()
         {
+            evalClock.Start();
             var scores = Evaluate(model, validation, options, precision, device);
+            evalClock.Stop();
             history.Add(new Evaluation(epoch, step, lossCount == 0 ? double.NaN : lossSum / lossCount,
                 controllers[0].LearningRate, scores));
             lossSum = 0;
@@ -131,11 +134,14 @@ public static class Trainer
 
             Restore(model.Module, parameters, best!);
             var validationScores = history.First(h => h.Step == bestStep && h.Epoch == bestEpoch).Validation;
+            evalClock.Start();
             var testScores = test is null ? null : Evaluate(model, test, options, precision, device);
+            evalClock.Stop();
             var report = memory.Stop();
             clock.Stop();
             return new TrainingResult(validationScores, testScores, options.SelectionMetric, bestEpoch, bestStep, epochsRun, step,
-                stopped, setup.TrainableParameters, model.Module.parameters().Sum(p => p.numel()), clock.Elapsed.TotalSeconds, report,
+                stopped, setup.TrainableParameters, model.Module.parameters().Sum(p => p.numel()), clock.Elapsed.TotalSeconds,
+                evalClock.Elapsed.TotalSeconds, report,
                 device.ToString(), precision, history);
         }
         finally

@@ -8,6 +8,8 @@ namespace PartialLoRA.Training;
 public sealed record Evaluation(int Epoch, int Step, double TrainLoss, double LearningRate, IReadOnlyDictionary<string, double> Validation);
 
 /// <summary>What a run produced: validation metrics of the kept (best) state, test metrics of that state, and costs.</summary>
+/// <param name="WallSeconds">The whole run: training steps, evaluations and the final test.</param>
+/// <param name="EvalSeconds">Of that, validation and test evaluation.</param>
 public sealed record TrainingResult(
     IReadOnlyDictionary<string, double> Validation,
     IReadOnlyDictionary<string, double>? Test,
@@ -20,6 +22,7 @@ public sealed record TrainingResult(
     long TrainableParameters,
     long TotalParameters,
     double WallSeconds,
+    double EvalSeconds,
     MemoryReport Memory,
     string Device,
     Precision Precision,

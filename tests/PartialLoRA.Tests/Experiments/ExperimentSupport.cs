@@ -17,7 +17,7 @@ internal static class ExperimentSupport
     public static RunRecord Record(RunConfig c, double val, double test, string label = "", long trainable = 100, string? shard = null) =>
         RunRecord.Finished(c, label.Length == 0 ? c.Method.Name : label, new TrainingResult(
             new Dictionary<string, double> { ["accuracy"] = val }, new Dictionary<string, double> { ["accuracy"] = test },
-            "accuracy", 1, 10, 2, 20, false, trainable, 1000, 0.5, new MemoryReport(1 << 20, true, null), "cpu", Precision.F32, []), shard);
+            "accuracy", 1, 10, 2, 20, false, trainable, 1000, 0.5, 0.1, new MemoryReport(1 << 20, true, null), "cpu", Precision.F32, []), shard);
 
     public const string BlobsSpec = """
         {

@@ -140,6 +140,8 @@ public class SweepCliTests
         var bad = WriteSpec(dir, """{"model": "tiny-mlp", "datasets": ["synthetic-blobs"], "methods": ["full"], "learning_rates": [0.001, 0]}""");
         var good = Path.Combine(dir, "good.json");
         File.WriteAllText(good, """{"model": "tiny-mlp", "datasets": ["synthetic-blobs"], "methods": ["full"]}""");
+        var mismatch = Path.Combine(dir, "mismatch.json");
+        File.WriteAllText(mismatch, """{"model": "tiny-mlp", "datasets": ["cifar10"], "methods": ["full"], "seeds": [0], "learning_rates": [0.001]}""");
         var cases = new (string[] Args, string Expected)[]
         {
             (["sweep", bad], "learning_rates[1]: 0: a learning rate must be > 0"),

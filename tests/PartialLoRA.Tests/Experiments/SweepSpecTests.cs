@@ -53,7 +53,8 @@ public class SweepSpecTests
     public void Unknown_method_names_the_field_and_the_known_methods()
     {
         var e = Error("""{"model": "tiny-mlp", "datasets": ["synthetic-blobs"], "methods": ["full", {"name": "lora-xl"}]}""");
-        Assert.Equal("spec.json: methods[1].name: unknown method 'lora-xl'; known: full, linear-probe", e);
+        Assert.Equal("spec.json: methods[1].name: unknown method 'lora-xl'; known: " + string.Join(", ", Catalog.Methods.Keys.Order(StringComparer.Ordinal)), e);
+        Assert.Contains("lora, loraplus, lorpa", e);
     }
 
     [Fact]

@@ -22,9 +22,9 @@ public class TrainerTests
         using var a = Mlp(task);
         using var b = Mlp(task);
         using var c = Mlp(task);
-        var ra = Train(task, a, Options(seed: 7));
-        var rb = Train(task, b, Options(seed: 7));
-        var rc = Train(task, c, Options(seed: 8));
+        var ra = Train(task, a, Options(seed: 7, epochs: 4));
+        var rb = Train(task, b, Options(seed: 7, epochs: 4));
+        var rc = Train(task, c, Options(seed: 8, epochs: 4));
         Assert.Equal(ra.Validation, rb.Validation);
         Assert.Equal(ra.Test, rb.Test);
         Assert.Equal(ra.History.Select(h => h.TrainLoss), rb.History.Select(h => h.TrainLoss));

@@ -9,7 +9,7 @@ namespace PartialLoRA.Tests.Training;
 /// <summary>A tiny real workload for trainer tests: generated blobs and a residual MLP.</summary>
 internal static class TrainingSupport
 {
-    public static TaskData Blobs(int classes = 3, int features = 8, int trainPerClass = 32, double spread = 1.0)
+    public static TrainingTask Blobs(int classes = 3, int features = 8, int trainPerClass = 32, double spread = 1.0)
     {
         var p = new GaussianBlobs();
         var o = p.Normalize(new JsonFields(new JsonObject
@@ -19,7 +19,7 @@ internal static class TrainingSupport
         return p.Load(o, ModelInputs.Features);
     }
 
-    public static TinyMlp Mlp(TaskData task, long initSeed = 0, double dropout = 0.1) =>
+    public static TinyMlp Mlp(TrainingTask task, long initSeed = 0, double dropout = 0.1) =>
         new(task.InputDescription["features"]!.GetValue<int>(), 16, 2, task.NumClasses, dropout, initSeed);
 
     public static TrainableSetup All(TinyMlp m) => TrainableSetup.ForParameters(m.named_parameters());
@@ -33,6 +33,6 @@ internal static class TrainingSupport
         Patience = 100,
     };
 
-    public static TrainingResult Train(TaskData task, TinyMlp model, TrainerOptions options) =>
+    public static TrainingResult Train(TrainingTask task, TinyMlp model, TrainerOptions options) =>
         Trainer.Train(model, All(model), task.Train, task.Validation, task.Test, options, torch.CPU);
 }

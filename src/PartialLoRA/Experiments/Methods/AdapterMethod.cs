@@ -31,7 +31,7 @@ public abstract class AdapterMethod : IMethod
 
     public virtual TrainableSetup Apply(MethodContext context, JsonObject options)
     {
-        var config = Config(context, options, AdapterOptions.Targets(options, context.Model), AdapterOptions.ModulesToSave(options, context.Model));
+        var config = Config(context, options, AdapterOptions.Targets(options, context.Model, Name), AdapterOptions.ModulesToSave(options, context.Model));
         return Setup(AdapterModel.Inject(context.Model.Classifier.Module, config), options);
     }
 

@@ -78,13 +78,13 @@ public static class AdapterOptions
         throw o.Error(o.FieldPath("target_modules"), $"expected a non-empty list of module names or a regex string, got {JsonFields.Describe(n)}");
     }
 
-    /// <summary>The normalised target_modules for a model: its defaults, a list of names, or a regex.</summary>
-    public static TargetModules Targets(JsonObject options, ModelHandle model)
+    /// <summary>The normalised target_modules for a model: its defaults for <paramref name="method"/>, a list of names, or a regex.</summary>
+    public static TargetModules Targets(JsonObject options, ModelHandle model, string method)
     {
         var n = options["target_modules"];
         if (n is JsonArray a) return TargetModules.Of(a.Select(x => x!.GetValue<string>()).ToArray());
         var s = n!.GetValue<string>();
-        return s == DefaultTargets ? TargetModules.Of(model.DefaultTargetModules.ToArray()) : TargetModules.Regex(s);
+        return s == DefaultTargets ? TargetModules.Of(model.DefaultTargetModules(method).ToArray()) : TargetModules.Regex(s);
     }
 
     /// <summary>The head modules to train and save in full, when <c>train_head</c> is on.</summary>

@@ -31,7 +31,7 @@ public sealed class LorpaMethod : LoraBase
 
     public override TrainableSetup Apply(MethodContext context, JsonObject options)
     {
-        var config = Config(context, options, AdapterOptions.Targets(options, context.Model), AdapterOptions.ModulesToSave(options, context.Model));
+        var config = Config(context, options, AdapterOptions.Targets(options, context.Model, Name), AdapterOptions.ModulesToSave(options, context.Model));
         var adapter = AdapterModel.Inject(context.Model.Classifier.Module, config);
         using var initial = options["rewind"]!.GetValue<bool>() ? Lorpa.Capture(adapter) : null;
         var phase1 = context.Training with

@@ -35,7 +35,7 @@ public sealed class GaussianBlobs : IDatasetProvider
 
     public string? Fingerprint(JsonObject options) => null;
 
-    public TaskData Load(JsonObject o, ModelInputs inputs)
+    public TrainingTask Load(JsonObject o, ModelInputs inputs)
     {
         if (inputs.Kind != InputKind.Features)
             throw new ArgumentException($"dataset {Name} holds feature vectors; the model takes {inputs.Kind.ToString().ToLowerInvariant()} inputs (use a feature model such as tiny-mlp)");
@@ -61,8 +61,9 @@ public sealed class GaussianBlobs : IDatasetProvider
         var metrics = k == 2
             ? new[] { ClassificationMetrics.Accuracy, ClassificationMetrics.F1, ClassificationMetrics.MatthewsCorrelation }
             : new[] { ClassificationMetrics.Accuracy };
-        return new TaskData(Name, train, validation, test, Enumerable.Range(0, k).Select(i => $"blob {i}").ToList(), metrics,
-            new JsonObject { ["features"] = d });
+        // D_t of Algorithm 1 is the training split, as in the paper's few-shot vision protocol.
+        return new TrainingTask(Name, train, validation, test, Enumerable.Range(0, k).Select(i => $"blob {i}").ToList(), metrics,
+            new JsonObject { ["features"] = d }, FewShot: train, Protocol: "generated Gaussian clusters");
     }
 
     private static int Positive(JsonFields o, string name, int fallback, int min)

@@ -110,7 +110,7 @@ public sealed class TinyMlpProvider : IModelProvider
 
     public ModelInputs Inputs(ModelSpec spec) => ModelInputs.Features;
 
-    public ModelHandle Build(ModelSpec spec, TaskData task, Device device)
+    public ModelHandle Build(ModelSpec spec, TrainingTask task, Device device)
     {
         var features = task.InputDescription.ContainsKey("features") ? JsonFields.GetInt(task.InputDescription, "features")
                        : throw new InvalidOperationException($"model tiny-mlp needs feature-vector inputs; dataset '{task.Name}' does not describe 'features'");
@@ -118,6 +118,6 @@ public sealed class TinyMlpProvider : IModelProvider
         var model = new TinyMlp(features, JsonFields.GetInt(o, "hidden"), JsonFields.GetInt(o, "layers"), task.NumClasses,
             JsonFields.GetDouble(o, "dropout"), JsonFields.GetLong(o, "init_seed"));
         model.to(device);
-        return new ModelHandle(model, Name, ["classifier"], ["fc1", "fc2"]);
+        return new ModelHandle(model, Name, ["classifier"], _ => ["fc1", "fc2"]);
     }
 }
