@@ -198,7 +198,6 @@ public static class TextPublisher
         };
         if (sst2) quality["sst2_lora"] = Sst2LoraCheck.Run(folder, tokenizer, dataRoot, new Sst2LoraCheck.Budget(Seed: o.Schedule.Seed), log);
 
-        var manifest = BackboneManifest.Open(backbonesDir);
         var entry = new JsonObject
         {
             ["folder"] = name,
@@ -214,8 +213,7 @@ public static class TextPublisher
         entry["options"] = o.ToJson();
         entry["quality"] = quality;
         entry["history"] = run.History.DeepClone();
-        manifest.SetEntry(name, entry);
-        manifest.Save();
+        var manifest = BackboneManifest.Update(backbonesDir, m => m.SetEntry(name, entry));
         log.WriteLine($"{TextPretrainer.Kind}: recorded '{name}' in {manifest.PathName}");
         return entry;
     }

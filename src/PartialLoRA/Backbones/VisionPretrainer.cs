@@ -167,7 +167,6 @@ public static class VisionPublisher
                 ["epochs"] = probe.Epochs,
             },
         };
-        var manifest = BackboneManifest.Open(backbonesDir);
         var entry = new JsonObject
         {
             ["folder"] = name,
@@ -184,8 +183,7 @@ public static class VisionPublisher
         entry["options"] = o.ToJson();
         entry["quality"] = quality;
         entry["history"] = run.History.DeepClone();
-        manifest.SetEntry(name, entry);
-        manifest.Save();
+        var manifest = BackboneManifest.Update(backbonesDir, m => m.SetEntry(name, entry));
         log.WriteLine($"{VisionPretrainer.Kind}: recorded '{name}' in {manifest.PathName}");
         return entry;
     }
