@@ -172,7 +172,7 @@ public static class TextPublisher
     {
         var folder = Path.Combine(backbonesDir, name);
         BackboneExport.SaveFp16(model, folder);
-        File.Copy(data.VocabularyPath, Path.Combine(folder, "vocab.txt"), overwrite: true);
+        AtomicFile.WriteAllBytes(Path.Combine(folder, "vocab.txt"), File.ReadAllBytes(data.VocabularyPath));
         AtomicFile.WriteAllText(Path.Combine(folder, "tokenizer_config.json"),
             "{\n  \"tokenizer_class\": \"BertTokenizer\",\n  \"do_lower_case\": true,\n  \"model_max_length\": " + o.MaxLength + "\n}\n");
         var (loaded, report) = Models.ModelRegistry.LoadMaskedLM(folder);
