@@ -50,6 +50,9 @@ public sealed record VisionPretrainOptions
         NumHiddenLayers = Layers,
         NumAttentionHeads = Heads,
         HiddenAct = HiddenAct,
+        // Eager attention: the kernel the published runs were trained with. SDPA agrees to ~1e-6 but would change
+        // the last bits of the trajectory, so the same command would no longer reproduce the same weights.
+        AttnImplementation = AttentionImplementation.Eager,
     };
 
     public void Validate()
