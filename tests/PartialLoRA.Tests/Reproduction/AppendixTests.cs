@@ -35,7 +35,7 @@ public class AppendixTests
     {
         var a = new LayerSparsity("l", 20, 10, 6, 4);
         var b = new LayerSparsity("l", 20, 10, 12, 5);
-        var rng = new Data.FewShot.SplitMix64(3);
+        var rng = new global::PartialLoRA.Data.FewShot.SplitMix64(3);
         double sum = 0;
         const int trials = 20000;
         for (var t = 0; t < trials; t++)
