@@ -8,11 +8,14 @@ namespace PartialLoRA.Reproduction;
 /// <summary>Sizes of notebook 02 per profile.</summary>
 /// <param name="Shots">m of D_t (shots per class).</param>
 /// <param name="TargetNames">Linear layers Algorithm 1 runs on (the LoRA defaults q/v in smoke; every block Linear otherwise).</param>
-/// <param name="NaiveLayers">How many layers also run the printed one-at-a-time loop (those whose loop is shortest, see <see cref="Algorithm1Study.ShortestLoops"/>).</param>
-public sealed record Algorithm1Setup(int Shots, string[] TargetNames, int NaiveLayers)
+/// <param name="NaiveLayers">How many layers are searched again with each strategy (those whose printed loop is shortest, see <see cref="Algorithm1Study.ShortestLoops"/>).</param>
+/// <param name="RunNaive">Whether that comparison runs the printed one-at-a-time loop too (hundreds of passes of D_t per layer) or only counts its evaluations.</param>
+public sealed record Algorithm1Setup(int Shots, string[] TargetNames, int NaiveLayers, bool RunNaive)
 {
-    public static Algorithm1Setup Smoke { get; } = new(2, ["v_proj"], 1);
-    public static Algorithm1Setup Lab { get; } = new(16, ["q_proj", "k_proj", "v_proj", "out_proj", "fc1", "fc2"], int.MaxValue);
+    public static Algorithm1Setup Smoke { get; } = new(2, ["v_proj"], 1, false);
+    public static Algorithm1Setup Lab { get; } = new(16, ["q_proj", "k_proj", "v_proj", "out_proj", "fc1", "fc2"], int.MaxValue, true);
+
+    public SearchStrategy[] Strategies => RunNaive ? [SearchStrategy.Naive, SearchStrategy.Galloping, SearchStrategy.Binary] : [SearchStrategy.Galloping, SearchStrategy.Binary];
 }
 
 /// <summary>One importance measure's pass of Algorithm 1 over all targets.</summary>
@@ -53,7 +56,7 @@ public static class Algorithm1Study
     /// the given scores, so the notebook can show they keep the same counts at very different costs.
     /// </summary>
     public static IReadOnlyList<SearchComparison> CompareSearches(LabVisionTask task, MeasureDerivation derivation, IEnumerable<string> modules,
-        double threshold = 0.9, int batchSize = 0)
+        IReadOnlyList<SearchStrategy> strategies, double threshold = 0.9, int batchSize = 0)
     {
         var scores = derivation.Result.Scores.ToDictionary(s => s.Module);
         var rows = new List<SearchComparison>();
@@ -61,7 +64,7 @@ public static class Algorithm1Study
         {
             var target = TargetLayer.Resolve(task.Model, [module]);
             var s = scores.TryGetValue(module, out var v) ? v : throw new ArgumentException($"no {derivation.Measure} scores for layer '{module}'");
-            foreach (var strategy in new[] { SearchStrategy.Naive, SearchStrategy.Galloping, SearchStrategy.Binary })
+            foreach (var strategy in strategies)
             {
                 var d = SparsityRatioDerivation.Derive(task.Model, task.FewShot, target, [s],
                     new DerivationOptions { Threshold = threshold, Search = strategy, BatchSize = batchSize });
