@@ -19,6 +19,7 @@ public static class BuiltInCatalog
         var c = new ExperimentCatalog();
         foreach (var m in PlannedLoraMethod.Names) c.Add(new PlannedLoraMethod(m));
         foreach (var p in ModelRegistry.Presets) c.Add(new PresetModel(p, dataRoot));
+        c.Add(LabBackboneModel.Vision()).Add(LabBackboneModel.Text());
         foreach (var d in DatasetRegistry.All) c.Add(new RegistryDataset(d, dataRoot));
         return c
         .Add(new TinyMlpProvider())

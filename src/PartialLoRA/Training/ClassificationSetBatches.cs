@@ -12,11 +12,13 @@ public sealed class ClassificationSetBatches(ClassificationSet set, IBatchTransf
 {
     public ClassificationSet Set { get; } = set;
 
+    public IBatchTransform? Transform { get; } = transform;
+
     public int Count => (int)Set.Count;
 
     public IEnumerable<LabelledBatch> Batches(int batchSize, ulong? shuffleSeed, Device device)
     {
-        foreach (var b in Set.Batches(batchSize, shuffleSeed.HasValue, shuffleSeed ?? 0, transform, device))
+        foreach (var b in Set.Batches(batchSize, shuffleSeed.HasValue, shuffleSeed ?? 0, Transform, device))
             yield return new LabelledBatch(b.Inputs, b.AttentionMask, b.Labels);
     }
 

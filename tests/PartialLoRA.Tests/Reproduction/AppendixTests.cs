@@ -1,0 +1,116 @@
+using System.Text.Json.Nodes;
+using PartialLoRA.Experiments;
+using PartialLoRA.Importance;
+using PartialLoRA.Reproduction;
+using PartialLoRA.Sparsity;
+using Xunit;
+
+namespace PartialLoRA.Tests.Reproduction;
+
+/// <summary>The analysis pieces of notebooks 02, 12–15: overlaps and chance levels, depth trends, the paper's tables, the sweep specs.</summary>
+public class AppendixTests
+{
+    private static readonly PlanProvenance Provenance = new() { Schedule = PlanSchedule.Algorithm1, Model = "m", ModelHash = "h" };
+
+    private static string Path(int block) => $"vision_model.encoder.layers.{block}.self_attn.v_proj";
+
+    private static SparsityPlan Plan(params (int Block, int[] Rows, int[] Cols)[] layers) =>
+        new(Provenance, layers.Select(l => new LayerSparsity(Path(l.Block), 8, 8, l.Rows.Length, l.Cols.Length, l.Rows, l.Cols)).ToList());
+
+    [Fact]
+    public void Overlap_of_identical_plans_is_one_and_chance_follows_the_sizes()
+    {
+        var a = Plan((0, [0, 1, 2, 3], [0, 1]), (1, [0, 1, 2, 3, 4, 5, 6, 7], [0, 1, 2, 3, 4, 5, 6, 7]));
+        var points = AppendixE.Pairwise([("x", a), ("y", a)]);
+        Assert.All(points, p => Assert.Equal(1.0, p.Overlap));
+        // block 0: 4 of 8 rows and 2 of 8 columns on both sides: E|∩| = (4·4/8)(2·2/8) = 1 of 8 elements
+        Assert.Equal(1.0 / 8, points[0].Chance, 12);
+        // a full layer overlaps fully with anything: chance 1
+        Assert.Equal(1.0, points[1].Chance, 12);
+        Assert.Equal([0, 1], points.Select(p => p.Block));
+    }
+
+    [Fact]
+    public void Chance_matches_a_simulation_of_random_subsets()
+    {
+        var a = new LayerSparsity("l", 20, 10, 6, 4);
+        var b = new LayerSparsity("l", 20, 10, 12, 5);
+        var rng = new global::PartialLoRA.Data.FewShot.SplitMix64(3);
+        double sum = 0;
+        const int trials = 20000;
+        for (var t = 0; t < trials; t++)
+        {
+            var ra = rng.Permutation(20).Take(6).ToHashSet();
+            var rb = rng.Permutation(20).Take(12);
+            var ca = rng.Permutation(10).Take(4).ToHashSet();
+            var cb = rng.Permutation(10).Take(5);
+            sum += (double)rb.Count(ra.Contains) * cb.Count(ca.Contains) / Math.Min(6 * 4, 12 * 5);
+        }
+        Assert.Equal(sum / trials, AppendixE.Chance(a, b), 2);
+        Assert.Throws<ArgumentException>(() => AppendixE.Chance(a, new LayerSparsity("l", 21, 10, 1, 1)));
+    }
+
+    [Fact]
+    public void Summary_puts_the_paper_finding_beside_ours()
+    {
+        var a = Plan((0, [0, 1, 2, 3], [0, 1, 2, 3]), (1, [0, 1], [0, 1]));
+        var b = Plan((0, [0, 1, 2, 3], [0, 1, 2, 3]), (1, [6, 7], [6, 7]));
+        var frame = AppendixE.SummaryFrame(AppendixE.Pairwise([("A", a), ("B", b)]), "measures");
+        Assert.Equal(AppendixE.PaperFindings["measures"], frame.Columns["paper (App. E)"][0]);
+        Assert.Equal(1.0, frame.Columns["ours: first half of blocks"][0]);
+        Assert.Equal(0.0, frame.Columns["ours: second half"][0]);
+        Assert.Throws<ArgumentException>(() => AppendixE.SummaryFrame(AppendixE.Pairwise([("A", a), ("B", b)]), "nope"));
+    }
+
+    [Fact]
+    public void Depth_trend_uses_rank_correlation()
+    {
+        Assert.Equal(-1.0, AppendixG.Spearman([1, 2, 3, 4], [0.9, 0.5, 0.4, 0.1]), 12);
+        Assert.Equal(1.0, AppendixG.Spearman([1, 2, 3], [1, 1.5, 8]), 12);
+        Assert.True(double.IsNaN(AppendixG.Spearman([1, 2, 3], [2, 2, 2])));
+        Assert.Equal(3, AppendixG.Block(Path(3)));
+        Assert.Throws<ArgumentException>(() => AppendixG.Block("classifier"));
+
+        var shrinking = Plan((0, [0, 1, 2, 3, 4, 5], [0, 1, 2, 3, 4, 5]), (1, [0, 1, 2, 3], [0, 1, 2, 3]), (2, [0, 1], [0, 1]));
+        var frame = AppendixG.TrendFrame([(ImportanceMeasure.Svd, shrinking)]);
+        Assert.Equal(AppendixG.PaperFinding, frame.Columns["paper (App. G)"][0]);
+        Assert.Equal("decreases with depth", frame.Columns["ours"][0]);
+        var (_, depth, fraction) = AppendixG.ByDepth([(ImportanceMeasure.Svd, shrinking)])[0];
+        Assert.Equal([1.0, 2.0, 3.0], depth);
+        Assert.Equal(36.0 / 64, fraction[0], 12);
+    }
+
+    [Fact]
+    public void Table4_is_copied_as_printed()
+    {
+        var rows = AppendixH.PaperTable4;
+        Assert.Equal(6, rows.Count);
+        // The Isolated column is Table 2's Partial-LoRA (IMP) column; its average is the printed one.
+        Assert.Equal(83.47, Math.Round(rows.Take(5).Average(r => r.Isolated), 2));
+        Assert.Equal(83.47, rows[^1].Isolated);
+        // The printed Continuous average (83.58) is not the mean of its rows (83.62): kept as printed.
+        Assert.Equal(83.58, rows[^1].Continuous);
+        Assert.Equal(83.62, Math.Round(rows.Take(5).Average(r => r.Continuous), 2));
+    }
+
+    [Fact]
+    public void Sweep_specs_of_every_profile_validate_against_the_catalog()
+    {
+        var catalog = BuiltInCatalog.Create(TestSupport.TempDir("repro-specs"));
+        foreach (var (size, smoke) in new[] { (SweepSize.Smoke, true), (SweepSize.Lab, false) })
+        {
+            var specs = AppendixH.Datasets(smoke).Select(d => LabSweeps.Spec("h", d, size, AppendixH.Methods()))
+                .Append(LabSweeps.Spec("d", "cifar10", size, AppendixD.Methods(smoke)));
+            foreach (var json in specs)
+            {
+                var spec = SweepSpec.Parse(json.ToJsonString(), "test", catalog);
+                var runs = spec.Expand("test");
+                Assert.Equal(spec.Methods.Count * size.Seeds.Length * size.LearningRates.Length, runs.Count);
+                Assert.Equal(runs.Count, runs.Select(r => r.Key).Distinct().Count());
+                Assert.Equal(spec.Methods.Count, runs.Select(r => r.Label).Distinct().Count());
+            }
+        }
+        Assert.Equal(["LoRA", "deterministic IMP", "stochastic IMP T=0.1", "stochastic IMP T=1"],
+            AppendixD.Methods(true).Select(m => m["label"]!.GetValue<string>()));
+    }
+}
