@@ -92,9 +92,13 @@ public static class ReproductionSweep
     public const string PaperVisionFolder = "models/clip-vit-base-patch16";
     public const string PaperTextFolder = "models/deberta-v3-base";
 
+    /// <summary>Shots per class of an image dataset in smoke (the paper's 16 in lab/paper): Algorithm 1 and training scale with it.</summary>
+    public const int SmokeShots = 4;
+
     /// <summary>
     /// A dataset entry; in smoke the test split is cut to a seeded subset of <paramref name="smokeTestRows"/> rows
-    /// (and the training split to <paramref name="smokeTrainRows"/> when given).
+    /// (and the training split to <paramref name="smokeTrainRows"/> when given), and image datasets use
+    /// <see cref="SmokeShots"/> shots per class.
     /// </summary>
     public static JsonNode Dataset(string name, ReproductionProfile profile, int smokeTestRows = 300, int? smokeTrainRows = null,
         JsonObject? options = null)
@@ -104,6 +108,7 @@ public static class ReproductionSweep
         if (profile == ReproductionProfile.Smoke)
         {
             o["test_limit"] = smokeTestRows;
+            if (DatasetRegistry.Get(name).IsImage && o["shots"] is null) o["shots"] = SmokeShots;
             if (smokeTrainRows is { } t) o["train_limit"] = t;
         }
         return o;

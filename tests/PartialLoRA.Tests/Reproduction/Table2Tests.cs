@@ -25,6 +25,7 @@ public class Table2Tests
         Assert.Equal(datasets * 6 * seeds * lrs, spec.Expand("test").Count);
         Assert.Equal(profile == ReproductionProfile.Smoke ? [7L] : [0L, 1, 2, 3], spec.Seeds);
         Assert.Equal(profile == ReproductionProfile.Smoke ? 300 : null, spec.Datasets[0].Options["test_limit"]?.GetValue<int>());
+        Assert.Equal(profile == ReproductionProfile.Smoke ? ReproductionSweep.SmokeShots : 16, spec.Datasets[0].Options["shots"]!.GetValue<int>());
         // Targeted, Partial (SVD) and Inverted share Algorithm 1's SVD plan; the Partial columns differ only in importance.
         Assert.Equal(["svd", "svd", "snip", "imp", "svd"], spec.Methods.Where(m => m.Spec.Name != "lora")
             .Select(m => m.Spec.Options["importance"]!.GetValue<string>()));
