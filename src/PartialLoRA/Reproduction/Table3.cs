@@ -44,12 +44,12 @@ public static class Table3
     public static IReadOnlyList<string> Datasets(ReproductionProfile profile) =>
         profile == ReproductionProfile.Smoke ? ["gtsrb"] : Paper.Select(p => p.Dataset).ToList();
 
-    /// <summary>Whole training split (<c>"whole": true</c>); smoke keeps a seeded subset of 1,000 training images and 300 test images.</summary>
+    /// <summary>Whole training split (<c>"whole": true</c>); smoke keeps a seeded subset of 400 training images and 300 test images.</summary>
     public static JsonObject Spec(ReproductionProfile profile, long seed, IEnumerable<string> datasets, JsonNode? model = null) => new()
     {
         ["name"] = $"table3-{profile.ToString().ToLowerInvariant()}",
         ["model"] = model?.DeepClone() ?? ReproductionSweep.VisionModel(profile),
-        ["datasets"] = new JsonArray(datasets.Select(d => ReproductionSweep.Dataset(d, profile, smokeTestRows: 300, smokeTrainRows: 1000,
+        ["datasets"] = new JsonArray(datasets.Select(d => ReproductionSweep.Dataset(d, profile, smokeTestRows: 300, smokeTrainRows: 400,
             options: new JsonObject { ["whole"] = true })).ToArray()),
         ["methods"] = new JsonArray(Columns.Select(c =>
         {

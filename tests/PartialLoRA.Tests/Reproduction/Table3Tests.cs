@@ -17,7 +17,7 @@ public class Table3Tests
     {
         var smoke = Parse(Table3.Spec(ReproductionProfile.Smoke, 0, ["gtsrb"], VisionPreset));
         Assert.True(smoke.Datasets[0].Options["whole"]!.GetValue<bool>());
-        Assert.Equal((1000, 300), (smoke.Datasets[0].Options["train_limit"]!.GetValue<int>(), smoke.Datasets[0].Options["test_limit"]!.GetValue<int>()));
+        Assert.Equal((400, 300), (smoke.Datasets[0].Options["train_limit"]!.GetValue<int>(), smoke.Datasets[0].Options["test_limit"]!.GetValue<int>()));
         var lab = Parse(Table3.Spec(ReproductionProfile.Lab, 0, ["cifar10", "gtsrb"], VisionPreset));
         Assert.All(lab.Datasets, d => Assert.True(d.Options["whole"]!.GetValue<bool>() && d.Options["train_limit"] is null));
         Assert.Equal(2 * 3 * 20, lab.Expand("t").Count);
