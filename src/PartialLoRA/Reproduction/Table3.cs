@@ -1,0 +1,93 @@
+using System.Text.Json.Nodes;
+using Microsoft.Data.Analysis;
+
+namespace PartialLoRA.Reproduction;
+
+/// <summary>
+/// Appendix B, Table 3 "Performance of training on the whole dataset": LoRA, Targeted-LoRA and Partial-LoRA trained on
+/// the whole training split D instead of the few-shot D_t (the sparsity ratios are still derived on a few-shot D_t,
+/// m per class of the training rows), CLIP ViT-B/16, test accuracy (%).
+/// </summary>
+public static class Table3
+{
+    public static IReadOnlyList<(string Label, JsonObject Method)> Columns =>
+    [
+        ("LoRA", new JsonObject { ["name"] = "lora" }),
+        ("Targeted-LoRA", new JsonObject { ["name"] = "targeted-lora" }),
+        ("Partial-LoRA", new JsonObject { ["name"] = "partial-lora" }),
+    ];
+
+    /// <summary>A row of Table 3 as printed (test accuracy, %).</summary>
+    public sealed record PaperRow(string Dataset, string Title, double Lora, double Targeted, double Partial)
+    {
+        public double this[string label] => label switch
+        {
+            "LoRA" => Lora,
+            "Targeted-LoRA" => Targeted,
+            "Partial-LoRA" => Partial,
+            _ => throw new ArgumentException($"Table 3 has no column '{label}'", nameof(label)),
+        };
+    }
+
+    /// <summary>Table 3 of the paper (the table prints "GRSRB" for GTSRB).</summary>
+    public static IReadOnlyList<PaperRow> Paper { get; } =
+    [
+        new("cifar10", "CIFAR-10", 96.68, 97.68, 97.79),
+        new("cifar100", "CIFAR-100", 87.16, 87.47, 87.59),
+        new("gtsrb", "GTSRB", 99.12, 99.02, 99.08),
+        new("fgvc-aircraft", "FGVC-Aircraft", 65.61, 64.93, 65.65),
+    ];
+
+    public static PaperRow PaperAverage { get; } = new("average", "Average", 87.14, 87.28, 87.53);
+
+    /// <summary>The paper's four datasets; smoke: GTSRB (its 8,144-image offline subset decodes in seconds).</summary>
+    public static IReadOnlyList<string> Datasets(ReproductionProfile profile) =>
+        profile == ReproductionProfile.Smoke ? ["gtsrb"] : Paper.Select(p => p.Dataset).ToList();
+
+    /// <summary>Whole training split (<c>"whole": true</c>); smoke keeps a seeded subset of 400 training images and 300 test images.</summary>
+    public static JsonObject Spec(ReproductionProfile profile, long seed, IEnumerable<string> datasets, JsonNode? model = null) => new()
+    {
+        ["name"] = $"table3-{profile.ToString().ToLowerInvariant()}",
+        ["model"] = model?.DeepClone() ?? ReproductionSweep.VisionModel(profile),
+        ["datasets"] = new JsonArray(datasets.Select(d => ReproductionSweep.Dataset(d, profile, smokeTestRows: 300, smokeTrainRows: 400,
+            options: new JsonObject { ["whole"] = true })).ToArray()),
+        ["methods"] = new JsonArray(Columns.Select(c =>
+        {
+            var o = (JsonObject)c.Method.DeepClone();
+            o["label"] = c.Label;
+            return (JsonNode)o;
+        }).ToArray()),
+        ["seeds"] = ReproductionSweep.Seeds(profile, seed),
+        ["learning_rates"] = ReproductionSweep.LearningRates(profile),
+        ["training"] = ReproductionSweep.Training(profile),
+    };
+
+    /// <summary>One row per (dataset, method): ours (mean ± std, %), trainable parameters, training rows, runs, the paper's number.</summary>
+    public static DataFrame Frame(SweepResult result)
+    {
+        var rows = (from d in result.Spec.Datasets.Select(d => d.Name)
+                    from c in Columns
+                    select (Dataset: d, c.Label, Cell: result.Cell(d, c.Label))).ToList();
+        return new DataFrame(
+            new StringDataFrameColumn("dataset", rows.Select(r => Title(r.Dataset))),
+            new StringDataFrameColumn("method", rows.Select(r => r.Label)),
+            new DoubleDataFrameColumn("accuracy (%)", rows.Select(r => 100 * SweepResult.Score(r.Cell).Mean)),
+            new DoubleDataFrameColumn("± std", rows.Select(r => 100 * SweepResult.Score(r.Cell).Std)),
+            new Int64DataFrameColumn("trainable params", rows.Select(r => r.Cell is null ? (long?)null : (long)r.Cell.TrainableParameters.Mean)),
+            new Int32DataFrameColumn("runs", rows.Select(r => r.Cell?.Runs ?? 0)),
+            new DoubleDataFrameColumn("paper (%)", rows.Select(r => PaperOf(r.Dataset)?[r.Label])));
+    }
+
+    /// <summary>Ours (mean, std) and the paper's accuracy per column on one dataset.</summary>
+    public static (string[] Methods, double[] Ours, double[] Std, double[] Paper) Bars(SweepResult result, string dataset)
+    {
+        var cells = Columns.Select(c => SweepResult.Score(result.Cell(dataset, c.Label))).ToArray();
+        var paper = PaperOf(dataset);
+        return (Columns.Select(c => c.Label).ToArray(), cells.Select(m => 100 * m.Mean).ToArray(), cells.Select(m => 100 * m.Std).ToArray(),
+            Columns.Select(c => paper?[c.Label] ?? double.NaN).ToArray());
+    }
+
+    public static PaperRow? PaperOf(string dataset) => Paper.FirstOrDefault(p => p.Dataset == dataset);
+
+    public static string Title(string dataset) => PaperOf(dataset)?.Title ?? Table2.Title(dataset);
+}
