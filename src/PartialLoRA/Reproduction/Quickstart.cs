@@ -50,11 +50,11 @@ public static class Quickstart
     /// </summary>
     public static DataFrame PlanFrame(SparsityPlan plan, int rank = 8) => new(
         new StringDataFrameColumn("module", plan.Layers.Select(l => l.Module)),
-        new StringDataFrameColumn("W (out × in)", plan.Layers.Select(l => $"{l.Rows} × {l.Cols}")),
-        new Int32DataFrameColumn("kept rows", plan.Layers.Select(l => l.KeptRows)),
-        new Int32DataFrameColumn("kept cols", plan.Layers.Select(l => l.KeptCols)),
+        new StringDataFrameColumn("out × in", plan.Layers.Select(l => $"{l.Rows} × {l.Cols}")),
+        new Int32DataFrameColumn("rows kept", plan.Layers.Select(l => l.KeptRows)),
+        new Int32DataFrameColumn("cols kept", plan.Layers.Select(l => l.KeptCols)),
         new DoubleDataFrameColumn("p_row", plan.Layers.Select(l => l.RowRatio)),
         new DoubleDataFrameColumn("p_col", plan.Layers.Select(l => l.ColRatio)),
         new Int64DataFrameColumn("LoRA params", plan.Layers.Select(l => (long)rank * (l.Rows + l.Cols))),
-        new DoubleDataFrameColumn("Partial-LoRA params (expected)", plan.Layers.Select(l => rank * (l.RowRatio * l.Rows + l.ColRatio * l.Cols))));
+        new DoubleDataFrameColumn("E[Partial-LoRA params]", plan.Layers.Select(l => rank * (l.RowRatio * l.Rows + l.ColRatio * l.Cols))));
 }

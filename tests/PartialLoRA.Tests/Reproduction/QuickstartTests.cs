@@ -29,8 +29,8 @@ public class QuickstartTests
         Assert.Equal(0.25, (double)f.Columns["p_row"][0]!);
         Assert.Equal(1.0, (double)f.Columns["p_col"][0]!);
         Assert.Equal(8L * (192 + 96), (long)f.Columns["LoRA params"][1]!);
-        Assert.Equal(8 * (0.25 * 192 + 96), (double)f.Columns["Partial-LoRA params (expected)"][0]!);
-        Assert.Equal(8 * 24.0, (double)f.Columns["Partial-LoRA params (expected)"][1]!);
-        Assert.Equal("192 × 96", f.Columns["W (out × in)"][0]);
+        Assert.Equal(8 * (0.25 * 192 + 96), (double)f.Columns["E[Partial-LoRA params]"][0]!);
+        Assert.Equal(8 * 24.0, (double)f.Columns["E[Partial-LoRA params]"][1]!);
+        Assert.Equal("192 × 96", f.Columns["out × in"][0]);
     }
 }
