@@ -32,6 +32,18 @@ public static class PretrainCommand
         DefaultValueFactory = _ => Path.Combine("data", "backbones"),
     };
 
+    internal static Option<int?> StopAfterEpochOption() => new("--stop-after-epoch")
+    {
+        Description = "Stop at the end of epoch K of the full --epochs schedule (same warm-up/cosine and seeds, so the same trajectory) and publish that model. " +
+                      "When the work folder's run is already past K, the model comes from its epoch-K snapshot and the folder is not touched.",
+    };
+
+    internal static Option<int> KeepEpochsOption() => new("--keep-epochs")
+    {
+        Description = "Keep the state of the last N epoch ends (epoch-KK.safetensors in the work folder) for --stop-after-epoch.",
+        DefaultValueFactory = _ => PretrainLoop.DefaultKeepEpochSnapshots,
+    };
+
     internal static Option<bool> RestartOption() => new("--restart") { Description = "Discard the work folder's state and start from step 0." };
 
     internal static Option<bool> NoPublishOption() => new("--no-publish") { Description = "Train only: do not write the backbone folder nor the manifest." };
@@ -51,11 +63,7 @@ public static class PretrainCommand
 
     internal static void PrepareWork(string work, bool restart)
     {
-        if (restart && File.Exists(PretrainState.PathIn(work)))
-        {
-            File.Delete(PretrainState.PathIn(work));
-            File.Delete(Path.Combine(work, PretrainState.ProgressFileName));
-        }
+        if (restart) PretrainState.Delete(work);
     }
 
     internal static string Root(ParseResult parse, Option<string?> data) => DataRoot.Resolve(parse.GetValue(data));

@@ -27,11 +27,13 @@ public static class PretrainTextCommand
         var precision = PretrainCommand.PrecisionOption();
         var every = new Option<int>("--checkpoint-every") { Description = "Write the restart state every N steps (and at each epoch end).", DefaultValueFactory = _ => d.Schedule.CheckpointEverySteps };
         var sst2 = new Option<bool>("--skip-sst2") { Description = "Publish without the SST-2 LoRA comparison (pretrained vs random-init encoder)." };
+        var stopAfter = PretrainCommand.StopAfterEpochOption();
+        var keepEpochs = PretrainCommand.KeepEpochsOption();
         var restart = PretrainCommand.RestartOption();
         var noPublish = PretrainCommand.NoPublishOption();
 
         var cmd = new Command("text", "Pretrain the DeBERTa-v3 encoder (lab size, WordPiece) by masked-language modelling on GLUE training sentences, then publish it as fp16 with its held-out masked-token accuracy and an SST-2 LoRA comparison against a random-init encoder.");
-        foreach (var o in new Option[] { data, work, backbones, name, epochs, batch, lr, wd, warmup, width, layers, heads, inter, maxLen, seed, precision, every, sst2, restart, noPublish })
+        foreach (var o in new Option[] { data, work, backbones, name, epochs, batch, lr, wd, warmup, width, layers, heads, inter, maxLen, seed, precision, every, stopAfter, keepEpochs, sst2, restart, noPublish })
             cmd.Options.Add(o);
         cmd.SetAction(parse => CliApp.Guard(parse, () =>
         {
@@ -60,7 +62,7 @@ public static class PretrainTextCommand
             PretrainCommand.PrepareWork(workDir, parse.GetValue(restart));
             var root = PretrainCommand.Root(parse, data);
             using var sets = TextPretrainData.Load(o, root);
-            var (model, run) = TextPretrainer.Train(o, sets, workDir, Console.Out);
+            var (model, run) = TextPretrainer.Train(o, sets, workDir, Console.Out, parse.GetValue(stopAfter), parse.GetValue(keepEpochs));
             using (model)
             {
                 if (!parse.GetValue(noPublish))

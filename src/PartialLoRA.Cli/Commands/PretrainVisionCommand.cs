@@ -27,11 +27,13 @@ public static class PretrainVisionCommand
         var seed = new Option<long>("--seed") { Description = "Seed of initialisation, hold-out, data order and augmentation.", DefaultValueFactory = _ => d.Schedule.Seed };
         var precision = PretrainCommand.PrecisionOption();
         var every = new Option<int>("--checkpoint-every") { Description = "Write the restart state every N steps (and at each epoch end).", DefaultValueFactory = _ => d.Schedule.CheckpointEverySteps };
+        var stopAfter = PretrainCommand.StopAfterEpochOption();
+        var keepEpochs = PretrainCommand.KeepEpochsOption();
         var restart = PretrainCommand.RestartOption();
         var noPublish = PretrainCommand.NoPublishOption();
 
         var cmd = new Command("vision", "Pretrain the CLIP vision transformer (lab size) supervised on CIFAR-10 train, then publish it as fp16 with its measured test and linear-probe accuracy.");
-        foreach (var o in new Option[] { data, work, backbones, name, epochs, batch, lr, wd, warmup, width, layers, heads, mlp, patch, proj, seed, precision, every, restart, noPublish })
+        foreach (var o in new Option[] { data, work, backbones, name, epochs, batch, lr, wd, warmup, width, layers, heads, mlp, patch, proj, seed, precision, every, stopAfter, keepEpochs, restart, noPublish })
             cmd.Options.Add(o);
         cmd.SetAction(parse => CliApp.Guard(parse, () =>
         {
@@ -60,7 +62,7 @@ public static class PretrainVisionCommand
             var workDir = parse.GetValue(work)!;
             PretrainCommand.PrepareWork(workDir, parse.GetValue(restart));
             using var sets = VisionPretrainData.Load(o, PretrainCommand.Root(parse, data));
-            var (model, run) = VisionPretrainer.Train(o, sets, workDir, Console.Out);
+            var (model, run) = VisionPretrainer.Train(o, sets, workDir, Console.Out, parse.GetValue(stopAfter), parse.GetValue(keepEpochs));
             using (model)
             {
                 if (!parse.GetValue(noPublish))

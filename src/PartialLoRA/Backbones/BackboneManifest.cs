@@ -48,6 +48,37 @@ public sealed class BackboneManifest
 
     public void SetSection(string key, JsonObject value) => root[key] = value;
 
+    /// <summary>
+    /// Reads the manifest in <paramref name="folder"/>, applies <paramref name="change"/> and saves it, holding an
+    /// exclusive lock (<c>.manifest.lock</c>) throughout so that two publishing processes never lose each other's entry.
+    /// </summary>
+    public static BackboneManifest Update(string folder, Action<BackboneManifest> change)
+    {
+        Directory.CreateDirectory(folder);
+        var lockPath = System.IO.Path.Combine(folder, ".manifest.lock");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            FileStream held;
+            try
+            {
+                held = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (clock.Elapsed < TimeSpan.FromMinutes(2))
+            {
+                Thread.Sleep(100);
+                continue;
+            }
+            using (held)
+            {
+                var manifest = Open(folder);
+                change(manifest);
+                manifest.Save();
+                return manifest;
+            }
+        }
+    }
+
     public void Save() => AtomicFile.WriteAllText(PathName, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
 
     /// <summary>The folder of backbone <paramref name="name"/> (its entry's <c>folder</c>, relative to the manifest).</summary>

@@ -16,7 +16,15 @@ namespace PartialLoRA.Backbones;
 /// The learning rate follows the engine's <see cref="CosineAnnealingSchedule"/> (warm-up, cosine, floor); AdamW
 /// groups come from <see cref="TrainableSetup.ForParameters"/> (no decay on biases and norm weights); gradients are
 /// clipped with <see cref="GradientClipping"/>. The state is written every <see cref="PretrainSchedule.CheckpointEverySteps"/>
-/// steps and at each epoch end (after that epoch's evaluation, so its history survives a restart).
+/// steps and at each epoch end (after that epoch's evaluation, so its history survives a restart), when it is also
+/// kept as an epoch snapshot (<see cref="PretrainState.SnapshotEpoch"/>).
+/// <para>
+/// A run may stop early at the end of an epoch K of its N-epoch schedule (<c>stopAfterEpoch</c>): the schedule,
+/// seeds and therefore the trajectory are the full run's, so the model at K is the one the full run passes through.
+/// When the folder's state is already past K, the model comes from the epoch-K snapshot and nothing is written.
+/// While it trains, the loop holds an exclusive lock on <c>run.lock</c> in the work folder so that two processes
+/// never write the same state.
+/// </para>
 /// </summary>
 public sealed class PretrainLoop : IDisposable
 {
@@ -36,8 +44,21 @@ public sealed class PretrainLoop : IDisposable
     private int lossCount;
     private double previousSeconds;
 
+    public const string LockFileName = "run.lock";
+    public const int DefaultKeepEpochSnapshots = 3;
+
     public int StepsPerEpoch { get; }
     public int TotalSteps { get; }
+
+    /// <summary>Where <see cref="Run"/> stops: the end of the stop epoch, else <see cref="TotalSteps"/>.</summary>
+    public int StopStep { get; }
+
+    public int Epochs { get; }
+
+    /// <summary>The model was loaded from an epoch snapshot (the run's state was past the stop epoch).</summary>
+    public bool FromSnapshot { get; }
+
+    private readonly int keepEpochSnapshots;
     public int Step { get; private set; }
     public JsonArray History { get; private set; } = [];
 
@@ -50,16 +71,24 @@ public sealed class PretrainLoop : IDisposable
     /// <param name="kind">The run's name in states and logs (vision, text).</param>
     /// <param name="options">Everything that determines the run's result; a work folder only resumes a run with equal options.</param>
     /// <param name="itemsPerStep">Images or tokens per step, for the throughput in the log.</param>
+    /// <param name="stopAfterEpoch">Stop at the end of this epoch (1-based) of the full schedule; null: run it all.</param>
+    /// <param name="keepEpochSnapshots">How many of the latest epoch snapshots to keep.</param>
     public PretrainLoop(string kind, JsonObject options, PretrainSchedule schedule, nn.Module model, int stepsPerEpoch,
-        string workDir, TextWriter log, string unit, long itemsPerStep)
+        string workDir, TextWriter log, string unit, long itemsPerStep, int? stopAfterEpoch = null, int keepEpochSnapshots = DefaultKeepEpochSnapshots)
     {
         if (stepsPerEpoch < 1) throw new ArgumentException($"{kind}: the training set gives no full batch of {schedule.BatchSize}");
+        if (stopAfterEpoch is { } k0 && (k0 < 1 || k0 > schedule.Epochs))
+            throw new ArgumentException($"{kind}: stop after epoch {k0}: must be in [1, epochs = {schedule.Epochs}]");
+        if (keepEpochSnapshots < 1) throw new ArgumentException($"{kind}: keep_epochs = {keepEpochSnapshots}: must be ≥ 1");
+        this.keepEpochSnapshots = keepEpochSnapshots;
         (this.kind, this.schedule, this.model, this.workDir, this.log, this.unit, this.itemsPerStep) =
             (kind, schedule, model, workDir, log, unit, itemsPerStep);
         // compared with a resumed run's options as parsed JSON, so both sides go through text
         this.options = JsonNode.Parse(options.ToJsonString())!.AsObject();
         StepsPerEpoch = stepsPerEpoch;
         TotalSteps = stepsPerEpoch * schedule.Epochs;
+        Epochs = schedule.Epochs;
+        StopStep = stopAfterEpoch is { } k1 ? k1 * stepsPerEpoch : TotalSteps;
         lr = new CosineAnnealingSchedule(TotalSteps, schedule.WarmupSteps(stepsPerEpoch), schedule.MinLearningRateFactor);
 
         var setup = TrainableSetup.ForParameters(model.named_parameters().Where(p => p.parameter.requires_grad).Select(p => (p.name, p.parameter)));
@@ -72,19 +101,42 @@ public sealed class PretrainLoop : IDisposable
         Directory.CreateDirectory(workDir);
         if (PretrainState.ReadProgress(workDir) is { } saved)
         {
-            CheckSameRun(saved);
-            var progress = PretrainState.Load(workDir, model, optimizer);
+            var path = PretrainState.PathIn(workDir);
+            CheckSameRun(saved, path);
+            var progress = PretrainState.Load(path, model, optimizer);
+            if (progress["step"]!.GetValue<int>() > StopStep)
+            {
+                // past the stop epoch (possibly moved on by another process meanwhile): that epoch's snapshot
+                var epoch = StopStep / stepsPerEpoch;
+                var snapshot = PretrainState.EpochSnapshotPath(workDir, epoch);
+                if (!File.Exists(snapshot))
+                    throw new FileNotFoundException(
+                        $"{path}: the run is at step {progress["step"]}, past the end of epoch {epoch} (step {StopStep}), and {snapshot} is gone " +
+                        $"(the folder keeps the last epochs' snapshots: {string.Join(", ", PretrainState.EpochSnapshots(workDir))}); " +
+                        "reproduce epoch " + epoch + " with the same command in a new work folder", snapshot);
+                progress = PretrainState.Load(snapshot, model, optimizer);
+                CheckSameRun(progress, snapshot);
+                if (progress["step"]!.GetValue<int>() != StopStep)
+                    throw new InvalidDataException($"{snapshot}: holds step {progress["step"]}, expected the end of epoch {epoch} (step {StopStep})");
+                FromSnapshot = true;
+                path = snapshot;
+            }
             Step = progress["step"]!.GetValue<int>();
             History = progress["history"]!.AsArray().DeepClone().AsArray();
             previousSeconds = progress["elapsed_s"]!.GetValue<double>();
             lossSum = progress["loss_sum"]!.GetValue<double>();
             lossCount = progress["loss_count"]!.GetValue<int>();
             Resumed = true;
-            log.WriteLine($"{kind}: resuming from {PretrainState.PathIn(workDir)} at step {Step}/{TotalSteps} (epoch {Step / StepsPerEpoch + 1})");
+            log.WriteLine(FromSnapshot
+                ? $"{kind}: loaded the end of epoch {Step / StepsPerEpoch} of {Epochs} from {path} (step {Step}/{TotalSteps}; the run is further on)"
+                : $"{kind}: resuming from {path} at step {Step}/{TotalSteps} (epoch {Step / StepsPerEpoch + 1})");
         }
     }
 
     public bool Finished => Step >= TotalSteps;
+
+    /// <summary>Epochs completed by the model the loop holds.</summary>
+    public int EpochsTrained => Step / StepsPerEpoch;
 
     /// <summary>
     /// Runs the remaining steps. <paramref name="stepLoss"/>(epoch, batch, step) does the forward pass and returns the
@@ -92,12 +144,14 @@ public sealed class PretrainLoop : IDisposable
     /// </summary>
     public void Run(Func<int, int, int, Tensor> stepLoss, Func<int, JsonObject> endOfEpoch, int logEvery = 25)
     {
+        if (Step >= StopStep) return;
+        using var runLock = Lock();
         session.Start();
         var window = Stopwatch.StartNew();
         int windowSteps = 0;
         try
         {
-            while (Step < TotalSteps)
+            while (Step < StopStep)
             {
                 int epoch = Step / StepsPerEpoch, batch = Step % StepsPerEpoch;
                 using (torch.NewDisposeScope())
@@ -145,11 +199,28 @@ public sealed class PretrainLoop : IDisposable
                     windowSteps = 0;
                 }
                 if (epochEnd || Step % schedule.CheckpointEverySteps == 0 || Step == TotalSteps) Save();
+                if (epochEnd) PretrainState.SnapshotEpoch(workDir, Step / StepsPerEpoch, keepEpochSnapshots);
             }
+            if (StopStep < TotalSteps)
+                log.WriteLine($"{kind}: stopped after epoch {EpochsTrained} of {Epochs} (step {Step}/{TotalSteps}); the same command without --stop-after-epoch continues the run");
         }
         finally
         {
             session.Stop();
+        }
+    }
+
+    /// <summary>An exclusive lock on the work folder's <c>run.lock</c> (released when the process ends, even by a kill).</summary>
+    private FileStream Lock()
+    {
+        var path = Path.Combine(workDir, LockFileName);
+        try
+        {
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e)
+        {
+            throw new InvalidOperationException($"{path}: another process is training in {workDir}; wait for it or use another work folder ({e.Message})", e);
         }
     }
 
@@ -170,9 +241,8 @@ public sealed class PretrainLoop : IDisposable
         ["history"] = History.DeepClone(),
     });
 
-    private void CheckSameRun(JsonObject saved)
+    private void CheckSameRun(JsonObject saved, string path)
     {
-        var path = PretrainState.PathIn(workDir);
         if (saved["kind"]?.GetValue<string>() != kind)
             throw new InvalidOperationException($"{path}: holds a '{saved["kind"]}' run, not a '{kind}' run; use another work folder");
         var before = saved["options"] as JsonObject ?? throw new InvalidDataException($"{path}: progress has no options");

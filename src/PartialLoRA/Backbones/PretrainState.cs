@@ -14,6 +14,8 @@ namespace PartialLoRA.Backbones;
 /// counts of AdamW's bias correction and the run's progress JSON (options, step, history, elapsed time).
 /// A kill at any moment leaves the previous state intact; a run restarted from it continues at the saved step with
 /// the same data order, augmentation, masks and dropout (all keyed by seed and step).
+/// At each epoch end the state is also kept as <c>epoch-KK.safetensors</c> (the last few epochs), so a model of an
+/// epoch the run has already passed can still be published (<c>--stop-after-epoch</c>).
 /// </summary>
 public static class PretrainState
 {
@@ -23,6 +25,41 @@ public static class PretrainState
     private const string AdamStepsKey = "adam_steps";
 
     public static string PathIn(string workDir) => Path.Combine(workDir, FileName);
+
+    /// <summary>The state as it was at the end of epoch <paramref name="epoch"/> (1-based).</summary>
+    public static string EpochSnapshotPath(string workDir, int epoch) =>
+        Path.Combine(workDir, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"epoch-{epoch:D2}.safetensors"));
+
+    /// <summary>The epochs whose snapshots the folder holds, ascending.</summary>
+    public static IReadOnlyList<int> EpochSnapshots(string workDir) =>
+        !Directory.Exists(workDir) ? [] :
+        Directory.EnumerateFiles(workDir, "epoch-*.safetensors")
+            .Select(f => Path.GetFileNameWithoutExtension(f)["epoch-".Length..])
+            .Select(k => int.TryParse(k, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var e) ? e : -1)
+            .Where(e => e > 0).Order().ToList();
+
+    /// <summary>
+    /// Copies the current state (just written at the end of <paramref name="epoch"/>) to its epoch snapshot,
+    /// atomically, and deletes the snapshots of epochs before the last <paramref name="keep"/>.
+    /// </summary>
+    public static void SnapshotEpoch(string workDir, int epoch, int keep)
+    {
+        AtomicFile.Write(EpochSnapshotPath(workDir, epoch), s =>
+        {
+            using var src = File.OpenRead(PathIn(workDir));
+            src.CopyTo(s);
+        });
+        foreach (var old in EpochSnapshots(workDir).Where(e => e <= epoch - keep))
+            File.Delete(EpochSnapshotPath(workDir, old));
+    }
+
+    /// <summary>Deletes the folder's state, progress and epoch snapshots (a fresh start).</summary>
+    public static void Delete(string workDir)
+    {
+        foreach (var e in EpochSnapshots(workDir)) File.Delete(EpochSnapshotPath(workDir, e));
+        File.Delete(PathIn(workDir));
+        File.Delete(Path.Combine(workDir, ProgressFileName));
+    }
 
     public static void Save(string workDir, nn.Module model, AdamW optimizer, JsonObject progress)
     {
@@ -54,10 +91,9 @@ public static class PretrainState
         return Progress(ck, path);
     }
 
-    /// <summary>Loads model and optimizer from the folder's state; returns its progress.</summary>
-    public static JsonObject Load(string workDir, nn.Module model, AdamW optimizer)
+    /// <summary>Loads model and optimizer from a state file (the folder's state or an epoch snapshot); returns its progress.</summary>
+    public static JsonObject Load(string path, nn.Module model, AdamW optimizer)
     {
-        var path = PathIn(workDir);
         using var ck = TensorCheckpoint.Open(path);
         var progress = Progress(ck, path);
         var states = AdamStates(optimizer);

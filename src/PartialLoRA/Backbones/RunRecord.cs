@@ -31,16 +31,21 @@ public static class RunRecord
                $"{torch.get_num_threads()} libtorch thread(s), TorchSharp {typeof(torch).Assembly.GetName().Version}";
     }
 
-    public static JsonObject Provenance(string command, string data, PretrainRunInfo run, int epochs, long seed) => new()
+    public static JsonObject Provenance(string command, string data, PretrainRunInfo run, long seed) => new()
     {
         ["command"] = command,
+        ["status"] = run.Complete
+            ? $"final: all {run.ScheduledEpochs} epochs of the schedule"
+            : $"intermediate: epoch {run.EpochsTrained} of a {run.ScheduledEpochs}-epoch schedule (warm-up + cosine over all {run.ScheduledEpochs}; the run continues)",
         ["data"] = data,
-        ["epochs"] = epochs,
+        ["epochs"] = run.EpochsTrained,
+        ["schedule_epochs"] = run.ScheduledEpochs,
         ["steps"] = run.Steps,
         ["seed"] = seed,
         ["device"] = Device(),
         ["train_wall_seconds"] = Math.Round(run.ElapsedSeconds, 1),
         ["resumed_from_checkpoint"] = run.Resumed,
+        ["loaded_from_epoch_snapshot"] = run.FromSnapshot,
         ["created_utc"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
         ["reproducibility"] = "same command ⇒ same data order, augmentation, masks and dropout (all seeded per step); CPU libtorch kernels may differ in the last bits across machines and thread counts",
     };

@@ -59,7 +59,8 @@ public static class TextPretrainer
 {
     public const string Kind = "text";
 
-    public static (DebertaV2ForMaskedLM Model, PretrainRunInfo Run) Train(TextPretrainOptions o, TextPretrainData data, string workDir, TextWriter log)
+    public static (DebertaV2ForMaskedLM Model, PretrainRunInfo Run) Train(TextPretrainOptions o, TextPretrainData data, string workDir, TextWriter log,
+        int? stopAfterEpoch = null, int keepEpochs = PretrainLoop.DefaultKeepEpochSnapshots)
     {
         o.Validate();
         var device = TorchRuntime.Device;
@@ -67,7 +68,7 @@ public static class TextPretrainer
         var model = new DebertaV2ForMaskedLM(o.Config(), s.Seed);
         model.to(device);
         int n = data.Train.Rows, stepsPerEpoch = n / s.BatchSize;
-        using var loop = new PretrainLoop(Kind, o.ToJson(), s, model, stepsPerEpoch, workDir, log, "tok", (long)s.BatchSize * o.MaxLength);
+        using var loop = new PretrainLoop(Kind, o.ToJson(), s, model, stepsPerEpoch, workDir, log, "tok", (long)s.BatchSize * o.MaxLength, stopAfterEpoch, keepEpochs);
         log.WriteLine($"{Kind}: {data.Description}");
         log.WriteLine($"{Kind}: {VisionPretrainer.ModelSize(model)}; {loop.TotalSteps} steps of {s.BatchSize} rows ({s.Epochs} epochs), device {device}, {torch.get_num_threads()} threads");
         var specials = BertSpecialIds.Of(data.Tokenizer);
@@ -103,7 +104,7 @@ public static class TextPretrainer
 
         loop.Run(StepLoss, EndOfEpoch);
         model.eval();
-        return (model, new PretrainRunInfo(loop.TotalSteps, loop.StepsPerEpoch, loop.ElapsedSeconds, loop.History, loop.Resumed));
+        return (model, new PretrainRunInfo(loop.Step, loop.StepsPerEpoch, loop.Epochs, loop.ElapsedSeconds, loop.History, loop.Resumed, loop.FromSnapshot));
     }
 
     /// <summary>MLM logits at the selected positions only: (selected count, vocab).</summary>
@@ -171,7 +172,7 @@ public static class TextPublisher
     {
         var folder = Path.Combine(backbonesDir, name);
         BackboneExport.SaveFp16(model, folder);
-        File.Copy(data.VocabularyPath, Path.Combine(folder, "vocab.txt"), overwrite: true);
+        AtomicFile.WriteAllBytes(Path.Combine(folder, "vocab.txt"), File.ReadAllBytes(data.VocabularyPath));
         AtomicFile.WriteAllText(Path.Combine(folder, "tokenizer_config.json"),
             "{\n  \"tokenizer_class\": \"BertTokenizer\",\n  \"do_lower_case\": true,\n  \"model_max_length\": " + o.MaxLength + "\n}\n");
         var (loaded, report) = Models.ModelRegistry.LoadMaskedLM(folder);
@@ -197,7 +198,6 @@ public static class TextPublisher
         };
         if (sst2) quality["sst2_lora"] = Sst2LoraCheck.Run(folder, tokenizer, dataRoot, new Sst2LoraCheck.Budget(Seed: o.Schedule.Seed), log);
 
-        var manifest = BackboneManifest.Open(backbonesDir);
         var entry = new JsonObject
         {
             ["folder"] = name,
@@ -209,12 +209,11 @@ public static class TextPublisher
             ["dtype"] = "float16",
             ["parameters"] = model.parameters().Sum(p => p.numel()),
         };
-        foreach (var (k, v) in RunRecord.Provenance(command, data.Description, run, o.Schedule.Epochs, o.Schedule.Seed)) entry[k] = v?.DeepClone();
+        foreach (var (k, v) in RunRecord.Provenance(command, data.Description, run, o.Schedule.Seed)) entry[k] = v?.DeepClone();
         entry["options"] = o.ToJson();
         entry["quality"] = quality;
         entry["history"] = run.History.DeepClone();
-        manifest.SetEntry(name, entry);
-        manifest.Save();
+        var manifest = BackboneManifest.Update(backbonesDir, m => m.SetEntry(name, entry));
         log.WriteLine($"{TextPretrainer.Kind}: recorded '{name}' in {manifest.PathName}");
         return entry;
     }

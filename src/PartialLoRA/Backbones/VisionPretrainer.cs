@@ -67,7 +67,8 @@ public static class VisionPretrainer
     public const string Kind = "vision";
 
     /// <summary>Runs (or resumes) the pretraining; returns the trained classifier (CIFAR-10 head) and the run's history.</summary>
-    public static (ClipVisionClassifier Model, PretrainRunInfo Run) Train(VisionPretrainOptions o, VisionPretrainData data, string workDir, TextWriter log)
+    public static (ClipVisionClassifier Model, PretrainRunInfo Run) Train(VisionPretrainOptions o, VisionPretrainData data, string workDir, TextWriter log,
+        int? stopAfterEpoch = null, int keepEpochs = PretrainLoop.DefaultKeepEpochSnapshots)
     {
         o.Validate();
         var device = TorchRuntime.Device;
@@ -75,7 +76,7 @@ public static class VisionPretrainer
         model.to(device);
         var s = o.Schedule;
         int n = (int)data.Train.Count, stepsPerEpoch = n / s.BatchSize;
-        using var loop = new PretrainLoop(Kind, o.ToJson(), s, model, stepsPerEpoch, workDir, log, "img", s.BatchSize);
+        using var loop = new PretrainLoop(Kind, o.ToJson(), s, model, stepsPerEpoch, workDir, log, "img", s.BatchSize, stopAfterEpoch, keepEpochs);
         log.WriteLine($"{Kind}: {data.Description}");
         log.WriteLine($"{Kind}: {ModelSize(model)}; {loop.TotalSteps} steps of {s.BatchSize} ({s.Epochs} epochs), device {device}, {torch.get_num_threads()} threads");
 
@@ -104,14 +105,19 @@ public static class VisionPretrainer
 
         loop.Run(StepLoss, EndOfEpoch);
         model.eval();
-        return (model, new PretrainRunInfo(loop.TotalSteps, loop.StepsPerEpoch, loop.ElapsedSeconds, loop.History, loop.Resumed));
+        return (model, new PretrainRunInfo(loop.Step, loop.StepsPerEpoch, loop.Epochs, loop.ElapsedSeconds, loop.History, loop.Resumed, loop.FromSnapshot));
     }
 
     internal static string ModelSize(nn.Module m) => $"{m.parameters().Sum(p => p.numel()):N0} parameters";
 }
 
-/// <summary>What a finished pretraining loop reports.</summary>
-public sealed record PretrainRunInfo(int Steps, int StepsPerEpoch, double ElapsedSeconds, JsonArray History, bool Resumed);
+/// <summary>What a pretraining loop reports: <paramref name="Steps"/> taken (all of the schedule's unless it stopped early), its schedule's epochs.</summary>
+public sealed record PretrainRunInfo(int Steps, int StepsPerEpoch, int ScheduledEpochs, double ElapsedSeconds, JsonArray History, bool Resumed, bool FromSnapshot)
+{
+    public int EpochsTrained => Steps / StepsPerEpoch;
+
+    public bool Complete => EpochsTrained >= ScheduledEpochs;
+}
 
 /// <summary>Publishing the trained vision backbone: fp16 HF folder, its measured quality, and the manifest entry.</summary>
 public static class VisionPublisher
@@ -161,7 +167,6 @@ public static class VisionPublisher
                 ["epochs"] = probe.Epochs,
             },
         };
-        var manifest = BackboneManifest.Open(backbonesDir);
         var entry = new JsonObject
         {
             ["folder"] = name,
@@ -174,12 +179,11 @@ public static class VisionPublisher
             ["dtype"] = "float16",
             ["parameters"] = model.parameters().Sum(p => p.numel()),
         };
-        foreach (var (k, v) in RunRecord.Provenance(command, data.Description, run, o.Schedule.Epochs, o.Schedule.Seed)) entry[k] = v?.DeepClone();
+        foreach (var (k, v) in RunRecord.Provenance(command, data.Description, run, o.Schedule.Seed)) entry[k] = v?.DeepClone();
         entry["options"] = o.ToJson();
         entry["quality"] = quality;
         entry["history"] = run.History.DeepClone();
-        manifest.SetEntry(name, entry);
-        manifest.Save();
+        var manifest = BackboneManifest.Update(backbonesDir, m => m.SetEntry(name, entry));
         log.WriteLine($"{VisionPretrainer.Kind}: recorded '{name}' in {manifest.PathName}");
         return entry;
     }

@@ -97,4 +97,16 @@ public class LabBackbonesTests
         var e4 = Assert.Throws<FileNotFoundException>(() => LabBackbones.Vision(["a"], root));
         Assert.Contains("config.json", e4.Message);
     }
+
+    [Fact]
+    public void Concurrent_manifest_updates_lose_no_entry()
+    {
+        var root = TestSupport.TempDir("backbones-manifest-update");
+        Parallel.For(0, 4, w =>
+        {
+            for (int i = 0; i < 10; i++)
+                BackboneManifest.Update(root, m => m.SetEntry($"b{w}-{i}", new System.Text.Json.Nodes.JsonObject { ["folder"] = "x" }));
+        });
+        Assert.Equal(40, BackboneManifest.Open(root).Names.Count());
+    }
 }

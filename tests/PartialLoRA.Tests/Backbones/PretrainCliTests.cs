@@ -38,6 +38,30 @@ public class PretrainCliTests
         PretrainLoopTests.AssertSameState(PretrainState.PathIn(full), PretrainState.PathIn(cut));
     }
 
+    [Fact]
+    public void Stop_after_epoch_publishes_the_full_schedules_epoch_K_whether_the_run_is_before_or_past_it()
+    {
+        var data = BackboneFixtures.TinyCifar(TestSupport.TempDir("pretrain-cli-stop-data"), perClass: 6);
+        var full = Path.Combine(TestSupport.TempDir("pretrain-cli-stop"), "full");
+        var stop = Path.Combine(TestSupport.TempDir("pretrain-cli-stop"), "stop");
+
+        var uninterrupted = TestSupport.RunCli(TestSupport.CliDll, [.. TinyVision(data, full), "--keep-epochs", "12"]);
+        Assert.True(uninterrupted.ExitCode == 0, uninterrupted.Stderr + uninterrupted.Stdout);
+        Assert.Equal(Enumerable.Range(1, 12), PretrainState.EpochSnapshots(full));
+
+        // before K: trains the full schedule's first K epochs and stops
+        var early = TestSupport.RunCli(TestSupport.CliDll, [.. TinyVision(data, stop), "--stop-after-epoch", "4"]);
+        Assert.True(early.ExitCode == 0, early.Stderr + early.Stdout);
+        Assert.Contains("stopped after epoch 4 of 12 (step 40/120)", early.Stdout);
+        PretrainLoopTests.AssertSameState(PretrainState.EpochSnapshotPath(full, 4), PretrainState.PathIn(stop));
+
+        // past K: the epoch-K snapshot, nothing trained
+        var past = TestSupport.RunCli(TestSupport.CliDll, [.. TinyVision(data, full), "--stop-after-epoch", "10"]);
+        Assert.True(past.ExitCode == 0, past.Stderr + past.Stdout);
+        Assert.Contains("loaded the end of epoch 10 of 12 from", past.Stdout);
+        Assert.DoesNotMatch(@"step \d+/120 epoch", past.Stdout);   // no training step logged
+    }
+
     /// <summary>Starts the CLI, waits until its progress file reports a step ≥ <paramref name="atLeastStep"/>, kills it; returns that step.</summary>
     private static int RunAndKill(IEnumerable<string> args, string work, int atLeastStep)
     {

@@ -79,6 +79,76 @@ public class PretrainLoopTests
         Assert.Contains("'toy' run", k.Message);
     }
 
+    [Fact]
+    public void Stopping_after_epoch_K_of_the_schedule_gives_the_full_runs_epoch_K_state_and_continuing_gives_its_end()
+    {
+        var full = TestSupport.TempDir("loop-stop-full");
+        var stop = TestSupport.TempDir("loop-stop");
+        using var a = Toy(1);
+        using (var loop = new PretrainLoop("toy", Options(), Schedule, a, stepsPerEpoch: 5, full, TextWriter.Null, "ex", 8, keepEpochSnapshots: 4))
+            loop.Run(ToyLoss(a), Record);
+        Assert.Equal([1, 2, 3, 4], PretrainState.EpochSnapshots(full));
+
+        using var b = Toy(1);
+        using (var loop = new PretrainLoop("toy", Options(), Schedule, b, stepsPerEpoch: 5, stop, TextWriter.Null, "ex", 8, stopAfterEpoch: 2))
+        {
+            Assert.Equal(10, loop.StopStep);
+            loop.Run(ToyLoss(b), Record);
+            Assert.Equal(10, loop.Step);
+            Assert.Equal(2, loop.EpochsTrained);
+            Assert.False(loop.Finished);
+        }
+        Assert.Equal([1, 2], PretrainState.EpochSnapshots(stop));
+        AssertSameState(PretrainState.EpochSnapshotPath(full, 2), PretrainState.PathIn(stop));
+
+        using var c = Toy(3);
+        using (var loop = new PretrainLoop("toy", Options(), Schedule, c, stepsPerEpoch: 5, stop, TextWriter.Null, "ex", 8))
+            loop.Run(ToyLoss(c), Record);
+        AssertSameState(PretrainState.PathIn(full), PretrainState.PathIn(stop));
+        Assert.Equal([2, 3, 4], PretrainState.EpochSnapshots(stop));   // the last 3 by default
+    }
+
+    [Fact]
+    public void Past_the_stop_epoch_the_model_comes_from_that_epochs_snapshot_and_the_folder_is_not_written()
+    {
+        var dir = TestSupport.TempDir("loop-snapshot");
+        using var a = Toy(1);
+        using (var loop = new PretrainLoop("toy", Options(), Schedule, a, stepsPerEpoch: 5, dir, TextWriter.Null, "ex", 8, keepEpochSnapshots: 2))
+            loop.Run(ToyLoss(a), Record);
+        Assert.Equal([3, 4], PretrainState.EpochSnapshots(dir));
+        var before = Directory.EnumerateFiles(dir).Order().Select(f => (f, BackboneManifest.Sha256(f), File.GetLastWriteTimeUtc(f))).ToList();
+
+        using var b = Toy(2);
+        using (var loop = new PretrainLoop("toy", Options(), Schedule, b, stepsPerEpoch: 5, dir, TextWriter.Null, "ex", 8, stopAfterEpoch: 3))
+        {
+            Assert.True(loop.FromSnapshot);
+            Assert.Equal(15, loop.Step);
+            Assert.Equal(3, loop.History.Count);
+            loop.Run((_, _, _) => throw new InvalidOperationException("no step may run"), Record);
+        }
+        using (var ck = TensorCheckpoint.Open(PretrainState.EpochSnapshotPath(dir, 3)))
+        using (var w = ck.Load("model.weight"))
+            Assert.True(w.eq(b.weight!).all().item<bool>());
+        Assert.Equal(before, Directory.EnumerateFiles(dir).Order().Select(f => (f, BackboneManifest.Sha256(f), File.GetLastWriteTimeUtc(f))).ToList());
+
+        var gone = Assert.Throws<FileNotFoundException>(() => new PretrainLoop("toy", Options(), Schedule, b, 5, dir, TextWriter.Null, "ex", 8, stopAfterEpoch: 1));
+        Assert.Contains("epoch-01.safetensors is gone", gone.Message);
+        Assert.Contains("snapshots: 3, 4", gone.Message);
+        Assert.Throws<ArgumentException>(() => new PretrainLoop("toy", Options(), Schedule, b, 5, dir, TextWriter.Null, "ex", 8, stopAfterEpoch: 5));
+    }
+
+    [Fact]
+    public void Two_processes_cannot_train_in_one_work_folder()
+    {
+        var dir = TestSupport.TempDir("loop-lock");
+        using var a = Toy(1);
+        using var held = new FileStream(Path.Combine(dir, PretrainLoop.LockFileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        using var loop = new PretrainLoop("toy", Options(), Schedule, a, stepsPerEpoch: 5, dir, TextWriter.Null, "ex", 8);
+        var e = Assert.Throws<InvalidOperationException>(() => loop.Run(ToyLoss(a), Record));
+        Assert.Contains("another process is training", e.Message);
+        Assert.Null(PretrainState.ReadProgress(dir));
+    }
+
     /// <summary>Every tensor (model and AdamW moments) bit-identical, same AdamW step counts, same history apart from wall times.</summary>
     internal static void AssertSameState(string expectedPath, string actualPath)
     {
