@@ -120,16 +120,16 @@ public static class MethodComparison
 
     /// <summary>
     /// Ours beside the paper: dataset, method, metric, ours (mean ± std, %), runs selected/run, trainable parameters
-    /// (M), then the paper's score and parameters (columns named <c>paper …</c>, empty where the paper prints none).
+    /// (M, adapters + task head), then the paper's score and parameters (columns named <c>paper …</c>, empty where the paper prints none).
     /// </summary>
     public static DataFrame Frame(IReadOnlyList<ComparisonPoint> points) => new(
         new StringDataFrameColumn("dataset", points.Select(p => p.Dataset)),
         new StringDataFrameColumn("method", points.Select(p => p.Method)),
         new StringDataFrameColumn("metric", points.Select(p => p.Metric)),
         new DoubleDataFrameColumn("ours (%)", points.Select(p => p.Score)),
-        new DoubleDataFrameColumn("ours ± std", points.Select(p => p.Std)),
-        new StringDataFrameColumn("top-k / runs", points.Select(p => $"{p.Selected}/{p.Runs}")),
-        new DoubleDataFrameColumn("trainable params (M)", points.Select(p => p.ParametersM)),
+        new DoubleDataFrameColumn("± std", points.Select(p => p.Std)),
+        new StringDataFrameColumn("top-k/runs", points.Select(p => $"{p.Selected}/{p.Runs}")),
+        new DoubleDataFrameColumn("params (M)", points.Select(p => p.ParametersM)),
         new DoubleDataFrameColumn("paper (%)", points.Select(p => p.Paper?.Score)),
         new DoubleDataFrameColumn("paper params (M)", points.Select(p => p.Paper?.ParametersM)));
 
@@ -139,7 +139,7 @@ public static class MethodComparison
     /// </summary>
     public static DataFrame Wide(IReadOnlyList<ComparisonPoint> points, IReadOnlyList<string> methods)
     {
-        static string Cell(double score, double parametersM) => FormattableString.Invariant($"{score:F2} ({parametersM:F2}M)");
+        static string Cell(double score, double parametersM) => FormattableString.Invariant($"{score:F2} ({parametersM:G3}M)");
         var datasets = points.Select(p => p.Dataset).Distinct().ToList();
         var columns = new List<DataFrameColumn> { new StringDataFrameColumn("method", methods) };
         foreach (var d in datasets)

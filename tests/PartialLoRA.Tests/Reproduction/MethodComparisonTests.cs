@@ -41,14 +41,14 @@ public class MethodComparisonTests
         Assert.Equal(41.0, partial.Score, 9);
 
         var frame = MethodComparison.Frame(points);
-        Assert.Equal(["dataset", "method", "metric", "ours (%)", "ours ± std", "top-k / runs", "trainable params (M)", "paper (%)", "paper params (M)"],
+        Assert.Equal(["dataset", "method", "metric", "ours (%)", "± std", "top-k/runs", "params (M)", "paper (%)", "paper params (M)"],
             frame.Columns.Select(c => c.Name));
         Assert.Equal(94.35, (double)frame.Columns["paper (%)"][1]!);
         Assert.Equal(0.17, (double)frame.Columns["paper params (M)"][1]!);
 
         var wide = MethodComparison.Wide(points, Table5.Methods.Select(m => m.Label).ToList());
         Assert.Equal(["method", "cifar10 (ours)", "paper cifar10"], wide.Columns.Select(c => c.Name));
-        Assert.Equal("40.00 (0.10M)", wide.Columns["cifar10 (ours)"][0]);
+        Assert.Equal("40.00 (0.1M)", wide.Columns["cifar10 (ours)"][0]);
         Assert.Equal("94.50 (0.67M)", wide.Columns["paper cifar10"][0]);
     }
 
