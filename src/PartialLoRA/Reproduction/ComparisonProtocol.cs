@@ -14,7 +14,7 @@ namespace PartialLoRA.Reproduction;
 /// <list type="bullet">
 /// <item><c>smoke</c> — the lab backbones on CPU in about a minute: one task (CIFAR-10 with <see cref="SmokeShots"/>
 /// shots per class, or SST-2 on a training subset), one seed, one learning rate, one or two epochs, a test subset,
-/// adapters on the last block only (<see cref="SmokeVisionTargets"/>). Numbers from it show the pipeline works, not
+/// adapters on the first block only (<see cref="SmokeVisionTargets"/>). Numbers from it show the pipeline works, not
 /// how the methods rank.</item>
 /// <item><c>lab</c> — §5's protocol on the lab backbones: every lab task (<see cref="FewShotBaselines"/>), 4 seeds × 5
 /// learning rates, the engine's training defaults, top-5 mean.</item>
@@ -35,13 +35,15 @@ public static class ComparisonProtocol
     public const double SmokeTextFewShotRatio = 0.002;
 
     /// <summary>
-    /// Smoke runs adapt the last block's attention projections only (every method, so all compare on the same
-    /// layers): Algorithm 1's search then costs two layers' worth of passes over D_t instead of twelve. Lab and paper
-    /// runs use each method's PEFT default targets.
+    /// Smoke runs adapt the first block's attention projections only (every method, so all compare on the same
+    /// layers): Algorithm 1's search then costs two layers' worth of passes over D_t instead of twelve. The first
+    /// block, because on the lab backbones Algorithm 1 finds the last block's projections dispensable (0 rows and
+    /// columns kept at τ = 0.9), which would leave nothing to show. Lab and paper runs use each method's PEFT
+    /// default targets.
     /// </summary>
-    public const string SmokeVisionTargets = @"vision_model\.encoder\.layers\.5\.self_attn\.(q_proj|v_proj)";
+    public const string SmokeVisionTargets = @"vision_model\.encoder\.layers\.0\.self_attn\.(q_proj|v_proj)";
 
-    public const string SmokeTextTargets = @"deberta\.encoder\.layer\.3\.attention\.self\.(query_proj|value_proj)";
+    public const string SmokeTextTargets = @"deberta\.encoder\.layer\.0\.attention\.self\.(query_proj|value_proj)";
 
     /// <summary>The one learning rate of smoke runs: a point of §5's grid (1e-4·50^(k/4), k = 3).</summary>
     public const double SmokeLearningRate = 1.88e-3;
