@@ -11,6 +11,7 @@ public static class BenchCommand
         cmd.Subcommands.Add(BenchDataCommand.Create());
         cmd.Subcommands.Add(BenchDeriveCommand.Create());
         cmd.Subcommands.Add(BenchTrainCommand.Create());
+        cmd.Subcommands.Add(BenchFinetuneCommand.Create());
         return cmd;
     }
 }

@@ -104,17 +104,12 @@ public sealed class AdaLoraLinear : AdapterLayer
         ? torch.zeros(OutFeatures, Rank, B.dtype, B.device).index_copy(0, rows!.Like(B), B)
         : rowMask is { } r ? B * r.Like(B) : B.alias();
 
+    /// <remarks>Compact factors are expanded as in <see cref="CompactLoraLinear"/>; then two GEMMs, the second fused with the sum.</remarks>
     protected override Tensor AddAdapter(Tensor x, Tensor result)
     {
         using var scope = torch.NewDisposeScope();
-        if (Compact)
-        {
-            var xs = Dropout(x.index_select(-1, cols!.Like(x)), dropout);
-            var y = xs.matmul((A * E).t()).matmul(B.t()).mul_(Scale);
-            return result.index_add(-1, rows!.Like(result), y, 1).MoveToOuterDisposeScope();
-        }
-        var h = Dropout(x, dropout).matmul((DenseA() * E).t()).matmul(DenseB().t());
-        return result.add(h, Scale).MoveToOuterDisposeScope();
+        var xa = nn.functional.linear(Dropout(x, dropout), Cast(DenseA() * E, x));
+        return AddLowRank(result, xa, Cast(DenseB(), x), Scale).MoveToOuterDisposeScope();
     }
 
     public override Tensor DeltaWeight()

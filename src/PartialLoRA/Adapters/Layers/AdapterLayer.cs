@@ -42,20 +42,53 @@ public abstract class AdapterLayer : nn.Module<Tensor, Tensor>
         Enabled = enabled;
     }
 
+    /// <summary>Where the adapter computes on a half-precision base (default: in its own float32).</summary>
+    public AdapterCompute Compute { get; set; } = AdapterCompute.AdapterDtype;
+
     public override Tensor forward(Tensor x)
     {
+        if (!Enabled || Merged) return base_layer.call(x);
+        return AdaptedForward(x);
+    }
+
+    /// <summary>The adapted layer's output; the default is the base layer's output plus <see cref="AddAdapter"/>.</summary>
+    protected virtual Tensor AdaptedForward(Tensor x)
+    {
         var result = base_layer.call(x);
-        if (!Enabled || Merged) return result;
-        var adapterType = AdapterParameters().First().Parameter.dtype;
-        if (x.dtype == adapterType && result.dtype == adapterType) return AddAdapter(x, result);
+        var adapterType = AdapterDtype;
+        if (Compute == AdapterCompute.ActivationDtype || (x.dtype == adapterType && result.dtype == adapterType)) return AddAdapter(x, result);
         // Half-precision base, float32 adapter (as PEFT's autocast_adapter_dtype): compute the adapter in float32,
         // return the base layer's dtype.
         using var scope = torch.NewDisposeScope();
         return AddAdapter(x.to(adapterType), result.to(adapterType)).to(result.dtype).MoveToOuterDisposeScope();
     }
 
-    /// <summary>The base layer's output plus this adapter's residual for input <paramref name="x"/>.</summary>
+    /// <summary>The dtype of the adapter's own parameters.</summary>
+    protected ScalarType AdapterDtype => AdapterParameters().First().Parameter.dtype;
+
+    /// <summary>
+    /// The base layer's output plus this adapter's residual for input <paramref name="x"/>. Implementations take
+    /// their factors through <see cref="Cast"/> so that they also run in the activations' dtype
+    /// (<see cref="AdapterCompute.ActivationDtype"/>).
+    /// </summary>
     protected abstract Tensor AddAdapter(Tensor x, Tensor result);
+
+    /// <summary><paramref name="factor"/> in <paramref name="like"/>'s dtype (differentiable; no copy when it already is).</summary>
+    protected static Tensor Cast(Tensor factor, Tensor like) => factor.dtype == like.dtype ? factor : factor.to(like.dtype);
+
+    /// <summary>
+    /// result + scale · xa · bᵀ as one GEMM over the flattened tokens (addmm: the residual sum and the scaling are
+    /// fused into the kernel instead of a matmul, a multiply and an add over the whole output).
+    /// </summary>
+    /// <param name="xa">(…, r): the input already multiplied by the (r×n) factor.</param>
+    /// <param name="b">(m×r).</param>
+    protected static Tensor AddLowRank(Tensor result, Tensor xa, Tensor b, double scale)
+    {
+        var shape = result.shape;
+        var tokens = shape[..^1].Aggregate(1L, (p, d) => p * d); // explicit: a rank-0 factor makes -1 ambiguous
+        var sum = torch.addmm(result.reshape(tokens, shape[^1]), xa.reshape(tokens, xa.shape[^1]), b.t(), beta: 1, alpha: (float)scale);
+        return sum.view(shape);
+    }
 
     /// <summary>
     /// The effective dense ΔW (m×n, scaling included, masks applied) such that the adapted layer computes

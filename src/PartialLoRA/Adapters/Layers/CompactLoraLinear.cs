@@ -62,19 +62,33 @@ public sealed class CompactLoraLinear : AdapterLayer
 
     public override long TrainableParameterCount => (long)Rank * (Mask.KeptRows + Mask.KeptCols);
 
+    /// <remarks>
+    /// The compact factors are expanded (index_copy into zeros, r×n and m×r: tiny) and the input goes through the
+    /// same fused GEMMs as plain LoRA. Gathering the active input columns and scattering into the active output rows
+    /// (index_select / index_add over the activations) moves about twice the memory the GEMMs read, and the
+    /// low-rank GEMMs are memory-bound. The compact factors receive their gradients through index_copy's backward
+    /// (a gather of the active rows/columns); parameters and optimizer state stay compact.
+    /// </remarks>
     protected override Tensor AddAdapter(Tensor x, Tensor result)
     {
         using var scope = torch.NewDisposeScope();
-        var xs = Dropout(x.index_select(-1, cols.Like(x)), dropout);
-        var y = nn.functional.linear(nn.functional.linear(xs, A), B).mul_(Scaling);
-        return result.index_add(-1, rows.Like(result), y, 1).MoveToOuterDisposeScope();
+        var xa = nn.functional.linear(Dropout(x, dropout), Dense(A, 1, cols, InFeatures, x));
+        return AddLowRank(result, xa, Dense(B, 0, rows, OutFeatures, x), Scaling).MoveToOuterDisposeScope();
+    }
+
+    // The compact factor scattered along dim into zeros of the full size, in like's dtype.
+    private static Tensor Dense(Tensor compact, int dim, DeviceCopy index, int full, Tensor like)
+    {
+        var shape = (long[])compact.shape.Clone();
+        shape[dim] = full;
+        return torch.zeros(shape, like.dtype, compact.device).index_copy(dim, index.Like(compact), Cast(compact, like));
     }
 
     /// <summary>u_row ⊙ B as a dense m×r matrix (zeros in masked rows).</summary>
-    public Tensor DenseB() => torch.zeros(OutFeatures, Rank, B.dtype, B.device).index_copy(0, rows.Like(B), B);
+    public Tensor DenseB() => Dense(B, 0, rows, OutFeatures, B);
 
     /// <summary>u_col ⊙ A as a dense r×n matrix (zeros in masked columns).</summary>
-    public Tensor DenseA() => torch.zeros(Rank, InFeatures, A.dtype, A.device).index_copy(1, cols.Like(A), A);
+    public Tensor DenseA() => Dense(A, 1, cols, InFeatures, A);
 
     public override Tensor DeltaWeight()
     {

@@ -9,6 +9,8 @@ namespace PartialLoRA.Adapters.Layers;
 /// W' = m ⊙ (W + s·BA) / ‖W + s·BA‖_row with a trainable magnitude m (one per output row, initialised to the row
 /// norms). The norm is treated as a constant in backpropagation (DoRA §4.3), so
 /// h = Wx + b + (m/‖·‖ − 1) ⊙ Wx + (m/‖·‖) ⊙ s·B·A·dropout(x).
+/// Memory: the norm is computed without autograd (no m×n tensor is kept for backward), and without active dropout
+/// the forward pass is fused to g ⊙ (Wx + s·BAx) + b with g = m/‖·‖ (see <see cref="AdaptedForward"/>).
 /// </summary>
 public sealed class DoraLinear : AdapterLayer
 {
@@ -52,16 +54,47 @@ public sealed class DoraLinear : AdapterLayer
     private Tensor WeightNorm(Tensor weight, Tensor lora) =>
         torch.linalg.vector_norm(weight + lora * Scaling, 2, new long[] { 1 });
 
+    /// <summary>‖W + s·BA‖ per row in the adapter's dtype, outside autograd (a constant, DoRA §4.3).</summary>
+    private Tensor DetachedWeightNorm()
+    {
+        using var _ = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        return WeightNorm(base_layer.weight!.to(A.dtype), B.matmul(A)).MoveToOuterDisposeScope();
+    }
+
+    /// <remarks>
+    /// Without active dropout the base output on the adapter's input is the base layer's own output, so the layer is
+    /// y = g ⊙ (xWᵀ + s·xAᵀBᵀ) + b with g = m/‖W + s·BA‖ (PEFT computes xWᵀ twice and combines three full-size
+    /// products). Written as y = v + v ⊙ (g − 1) with v = xWᵀ + b/g + s·xAᵀBᵀ: one GEMM with the bias b/g, the low-rank
+    /// term added in place by addmm, and one addcmul — which keeps one activation-size tensor (v) for backward and
+    /// applies g through g − 1, which a bf16 activation dtype represents far more precisely than g ≈ 1.
+    /// </remarks>
+    protected override Tensor AdaptedForward(Tensor x)
+    {
+        if (dropout > 0 && training) return base.AdaptedForward(x);
+        using var scope = torch.NewDisposeScope();
+        var xc = Compute == AdapterCompute.ActivationDtype ? x : x.to(AdapterDtype);
+        var g = Magnitude / DetachedWeightNorm();
+        var shape = (long[])x.shape.Clone();
+        shape[^1] = OutFeatures;
+        var x2 = xc.reshape(-1, InFeatures);
+        var bias = base_layer.bias is { } b ? Cast(b.to(g.dtype) / g, xc) : null;
+        var v = nn.functional.linear(x2, Cast(base_layer.weight!, xc), bias);
+        v.addmm_(nn.functional.linear(x2, Cast(A, xc)), Cast(B, xc).t(), 1, (float)Scaling);
+        var y = torch.addcmul(v, v, Cast(g - 1, xc), 1);
+        return y.view(shape).to(x.dtype).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>PEFT's unfused form, used while dropout is active (the base term then sees the dropped input).</summary>
     protected override Tensor AddAdapter(Tensor x, Tensor result)
     {
         using var scope = torch.NewDisposeScope();
-        var w = base_layer.weight!.to(x.dtype);
         var xd = Dropout(x, dropout);
-        var lora = nn.functional.linear(nn.functional.linear(xd, A), B);
-        var norm = WeightNorm(w, B.matmul(A).detach()).detach();
-        var scale = (Magnitude / norm).view(1, -1);
-        var baseResult = nn.functional.linear(xd, w);
-        var dora = (scale - 1) * baseResult + scale * lora * Scaling;
+        var lora = nn.functional.linear(nn.functional.linear(xd, Cast(A, x)), Cast(B, x));
+        var g = Magnitude / DetachedWeightNorm();
+        var gm1 = Cast((g - 1).view(1, -1), x);
+        var baseResult = nn.functional.linear(xd, Cast(base_layer.weight!, x));
+        var dora = gm1 * baseResult + Cast(g.view(1, -1), x) * lora * Scaling;
         return (result + dora).MoveToOuterDisposeScope();
     }
 

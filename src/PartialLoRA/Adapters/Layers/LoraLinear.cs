@@ -109,10 +109,8 @@ public sealed class LoraLinear : AdapterLayer
     protected override Tensor AddAdapter(Tensor x, Tensor result)
     {
         using var scope = torch.NewDisposeScope();
-        var a = EffectiveA();
-        var b = EffectiveB();
-        var h = nn.functional.linear(nn.functional.linear(Dropout(x, dropout), a), b);
-        return result.add(h, Scaling).MoveToOuterDisposeScope();
+        var xa = nn.functional.linear(Dropout(x, dropout), Cast(EffectiveA(), x));
+        return AddLowRank(result, xa, Cast(EffectiveB(), x), Scaling).MoveToOuterDisposeScope();
     }
 
     public override Tensor DeltaWeight()

@@ -56,7 +56,7 @@ public sealed class MaskedDeltaLinear : AdapterLayer
     protected override Tensor AddAdapter(Tensor x, Tensor result)
     {
         using var scope = torch.NewDisposeScope();
-        return result.add(nn.functional.linear(x, DeltaWeight())).MoveToOuterDisposeScope();
+        return result.add(nn.functional.linear(x, Cast(DeltaWeight(), x))).MoveToOuterDisposeScope();
     }
 
     public override IEnumerable<(string Name, Parameter Parameter)> AdapterParameters()

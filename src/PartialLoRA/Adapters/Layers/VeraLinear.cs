@@ -38,13 +38,17 @@ public sealed class VeraLinear : AdapterLayer
 
     public override long TrainableParameterCount => Rank + OutFeatures;
 
+    /// <remarks>
+    /// Λ_d and Λ_b are folded into the factors (Λ_d A is r×n, Λ_b B is m×r: tiny) so the activations see two GEMMs,
+    /// the second fused with the residual sum, instead of two GEMMs and three element-wise passes.
+    /// </remarks>
     protected override Tensor AddAdapter(Tensor x, Tensor result)
     {
         using var scope = torch.NewDisposeScope();
-        var a = Projections.SlicedA(InFeatures, LambdaD);
-        var b = Projections.SlicedB(OutFeatures, LambdaD);
-        var h = LambdaB * nn.functional.linear(LambdaD * nn.functional.linear(Dropout(x, dropout), a), b);
-        return (result + h).MoveToOuterDisposeScope();
+        var a = LambdaD.unsqueeze(-1) * Projections.SlicedA(InFeatures, LambdaD);
+        var b = LambdaB.unsqueeze(-1) * Projections.SlicedB(OutFeatures, LambdaD);
+        var xa = nn.functional.linear(Dropout(x, dropout), Cast(a, x));
+        return AddLowRank(result, xa, Cast(b, x), 1.0).MoveToOuterDisposeScope();
     }
 
     public override Tensor DeltaWeight()

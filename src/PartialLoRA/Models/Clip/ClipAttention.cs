@@ -5,7 +5,8 @@ namespace PartialLoRA.Models.Clip;
 
 /// <summary>
 /// HF <c>CLIPAttention</c>: multi-head self-attention with biased q/k/v/out projections, scores scaled by
-/// head_dim^-0.5, softmax in float32, eager (the exact HF "eager" path, so parity holds to rounding).
+/// head_dim^-0.5 (the default scale of scaled_dot_product_attention). <see cref="Implementation"/> picks the fused
+/// SDPA kernel (default) or HF's eager path (softmax in float32); both agree to rounding.
 /// The projections are replaceable fields so adapters can wrap them (<c>…self_attn.q_proj</c>, …).
 /// </summary>
 public sealed class ClipAttention : nn.Module
@@ -24,12 +25,16 @@ public sealed class ClipAttention : nn.Module
         heads = c.NumAttentionHeads;
         headDim = c.HeadDim;
         dropout = c.AttentionDropout;
+        Implementation = c.AttnImplementation;
         k_proj = nn.Linear(c.HiddenSize, c.HiddenSize);
         v_proj = nn.Linear(c.HiddenSize, c.HiddenSize);
         q_proj = nn.Linear(c.HiddenSize, c.HiddenSize);
         out_proj = nn.Linear(c.HiddenSize, c.HiddenSize);
         RegisterComponents();
     }
+
+    /// <summary>SDPA (default, from the config) or eager; may be switched at any time, the weights are the same.</summary>
+    public AttentionImplementation Implementation { get; set; }
 
     /// <param name="additiveMask">(N,1,T,T) added to the scores (0 or the dtype's minimum), or null.</param>
     public Tensor Forward(Tensor hidden, Tensor? additiveMask)
@@ -39,12 +44,20 @@ public sealed class ClipAttention : nn.Module
         var q = q_proj.call(hidden).view(n, t, heads, headDim).transpose(1, 2);
         var k = k_proj.call(hidden).view(n, t, heads, headDim).transpose(1, 2);
         var v = v_proj.call(hidden).view(n, t, heads, headDim).transpose(1, 2);
+        var attended = Implementation == AttentionImplementation.Sdpa
+            ? nn.functional.scaled_dot_product_attention(q, k, v, additiveMask, training ? dropout : 0, false)
+            : Eager(q, k, v, additiveMask);
+        var ctx = attended.transpose(1, 2).reshape(n, t, heads * headDim);
+        return out_proj.call(ctx).MoveToOuterDisposeScope();
+    }
+
+    private Tensor Eager(Tensor q, Tensor k, Tensor v, Tensor? additiveMask)
+    {
         var scores = torch.matmul(q, k.transpose(2, 3)) * Math.Pow(headDim, -0.5);
         if (additiveMask is not null) scores = scores + additiveMask;
         var probs = scores.softmax(-1, ScalarType.Float32).to(q.dtype);
         probs = nn.functional.dropout(probs, dropout, training);
-        var ctx = torch.matmul(probs, v).transpose(1, 2).reshape(n, t, heads * headDim);
-        return out_proj.call(ctx).MoveToOuterDisposeScope();
+        return torch.matmul(probs, v);
     }
 
     internal void InitWeights(ClipTowerConfig c, Generator g)

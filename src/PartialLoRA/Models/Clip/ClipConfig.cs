@@ -15,6 +15,9 @@ public abstract record ClipTowerConfig
     public double InitializerRange { get; init; } = 0.02;
     public double InitializerFactor { get; init; } = 1.0;
 
+    /// <summary>HF's <c>attn_implementation</c> (not part of config.json): the attention kernel of new modules.</summary>
+    public AttentionImplementation AttnImplementation { get; init; } = AttentionImplementation.Sdpa;
+
     public int HeadDim => HiddenSize / NumAttentionHeads;
 
     public virtual void Validate(string source)

@@ -115,10 +115,16 @@ public sealed class ClipVisionClassifier : nn.Module, IBlockwiseClassifier, IHfM
         return vision_model.encoder.layers[index].Forward(hidden, null);
     }
 
+    /// <remarks>
+    /// Features reach the classifier in its weight's dtype, so a float32 head can sit on a bfloat16 tower (frozen
+    /// backbone held in bf16, trained head in f32).
+    /// </remarks>
     public Tensor Head(Tensor hidden, Tensor? attentionMask = null)
     {
         using var scope = torch.NewDisposeScope();
-        return classifier.call(Features(hidden)).MoveToOuterDisposeScope();
+        var features = Features(hidden);
+        if (classifier is TorchSharp.Modules.Linear { weight: { } w } && w.dtype != features.dtype) features = features.to(w.dtype);
+        return classifier.call(features).MoveToOuterDisposeScope();
     }
 
     private static readonly Regex LayerPath = new(@"^vision_model\.encoder\.layers\.(\d+)(?:\.|$)", RegexOptions.Compiled);
