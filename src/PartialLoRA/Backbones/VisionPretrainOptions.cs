@@ -41,8 +41,14 @@ public sealed record VisionPretrainOptions
         Bf16 = true,
     };
 
+    /// <remarks>
+    /// Attention runs on HF's eager path during pretraining: the committed run was started with it, and the fused SDPA
+    /// kernel (the model code's default since) agrees only to rounding, so switching would change the trajectory of a
+    /// resumed run. The published model does not depend on it (same weights, either kernel).
+    /// </remarks>
     public ClipVisionConfig VisionConfig() => new()
     {
+        AttnImplementation = AttentionImplementation.Eager,
         ImageSize = ImageSize,
         PatchSize = PatchSize,
         HiddenSize = Width,
