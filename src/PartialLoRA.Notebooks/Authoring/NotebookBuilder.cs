@@ -7,7 +7,7 @@ namespace PartialLoRA.Notebooks.Authoring;
 /// pass (<see cref="NotebookValidator"/>) before anything is returned or saved.
 /// <code>
 /// new NotebookBuilder("03-svd-importance")
-///     .Paper("§3.2, Eq. 4–5")
+///     .Paper("§4.2.2, Eq. 4–5")
 ///     .Markdown("# SVD importance ...")
 ///     .Code("var fig = new Figure(...);")
 ///     .Save("notebooks/03-svd-importance.ipynb");
@@ -29,7 +29,7 @@ public sealed class NotebookBuilder(string name)
 
     public NotebookBuilder Raw(string text) => Add(CellType.Raw, text);
 
-    /// <summary>The paper element the notebook reproduces (e.g. "Table 2", "§4.1, Fig. 3"); shown in the report's index.</summary>
+    /// <summary>The paper element the notebook reproduces (e.g. "Table 2", "§5.2, Fig. 3"); shown in the report's index.</summary>
     public NotebookBuilder Paper(string reference) => Set("paper", reference);
 
     /// <summary>A project field in the notebook's metadata (under <see cref="MetadataKey"/>).</summary>

@@ -41,14 +41,8 @@ public sealed record VisionPretrainOptions
         Bf16 = true,
     };
 
-    /// <remarks>
-    /// Attention runs on HF's eager path during pretraining: the committed run was started with it, and the fused SDPA
-    /// kernel (the model code's default since) agrees only to rounding, so switching would change the trajectory of a
-    /// resumed run. The published model does not depend on it (same weights, either kernel).
-    /// </remarks>
     public ClipVisionConfig VisionConfig() => new()
     {
-        AttnImplementation = AttentionImplementation.Eager,
         ImageSize = ImageSize,
         PatchSize = PatchSize,
         HiddenSize = Width,
@@ -56,6 +50,9 @@ public sealed record VisionPretrainOptions
         NumHiddenLayers = Layers,
         NumAttentionHeads = Heads,
         HiddenAct = HiddenAct,
+        // Eager attention: the kernel the published runs were trained with. SDPA agrees to ~1e-6 but would change
+        // the last bits of the trajectory, so the same command would no longer reproduce the same weights.
+        AttnImplementation = AttentionImplementation.Eager,
     };
 
     public void Validate()

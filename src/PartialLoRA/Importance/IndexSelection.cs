@@ -6,7 +6,7 @@ namespace PartialLoRA.Importance;
 /// <summary>How the kept index sets (Targeted-LoRA) are chosen once Algorithm 1 has fixed how many to keep.</summary>
 public enum SelectionMode
 {
-    /// <summary>The k most important indices (§5.2, Targeted-LoRA).</summary>
+    /// <summary>The k most important indices (Targeted-LoRA: end of §4.2.2; §5.5, Table 2).</summary>
     TopK,
 
     /// <summary>App. D: k indices sampled without replacement from softmax(I / T).</summary>

