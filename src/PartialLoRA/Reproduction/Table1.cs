@@ -93,14 +93,16 @@ public static class Table1
     /// <summary>
     /// The masking density that trains as many ΔW entries as Partial-LoRA's adapters: both runs also train the head,
     /// whose size is LoRA's count minus r·Σ(m + n); Partial-LoRA's adapter entries are its count minus the head.
+    /// Null when Algorithm 1 kept no row or column of any target (Partial-LoRA trains the head alone): there is no
+    /// density to match, and no masking run to make.
     /// </summary>
-    public static double MatchedDensity(long loraTrainable, long partialTrainable, int rank, TargetShapes shapes)
+    public static double? MatchedDensity(long loraTrainable, long partialTrainable, int rank, TargetShapes shapes)
     {
         var head = loraTrainable - (long)rank * shapes.RowsPlusColumns;
         if (head < 0) throw new ArgumentException($"LoRA's {loraTrainable} trainable parameters are fewer than its adapters' {rank}·{shapes.RowsPlusColumns}; the shapes do not belong to this model");
         var adapters = partialTrainable - head;
-        if (adapters <= 0) throw new ArgumentException($"Partial-LoRA's {partialTrainable} trainable parameters leave no adapter entries beside the head ({head})");
-        return Math.Min(1.0, (double)adapters / shapes.Elements);
+        if (adapters < 0) throw new ArgumentException($"Partial-LoRA's {partialTrainable} trainable parameters are fewer than the head's {head}; the runs do not belong together");
+        return adapters == 0 ? null : Math.Min(1.0, (double)adapters / shapes.Elements);
     }
 
     /// <summary>Ours beside Table 1: accuracy (mean ± std, %), trainable parameters and their share of the model, the paper's cells.</summary>

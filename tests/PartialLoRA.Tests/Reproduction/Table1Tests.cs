@@ -32,9 +32,11 @@ public class Table1Tests
     {
         var shapes = new Table1.TargetShapes(Elements: 10_000, RowsPlusColumns: 400, Modules: 2);
         // head = 3,400 − 8·400 = 200; Partial-LoRA's adapters = 1,200 − 200 = 1,000 ⇒ 10% of the 10,000 entries.
-        Assert.Equal(0.1, Table1.MatchedDensity(3_400, 1_200, 8, shapes), 12);
+        Assert.Equal(0.1, Table1.MatchedDensity(3_400, 1_200, 8, shapes)!.Value, 12);
         Assert.Throws<ArgumentException>(() => Table1.MatchedDensity(3_000, 1_200, 8, shapes));
-        Assert.Throws<ArgumentException>(() => Table1.MatchedDensity(3_400, 200, 8, shapes));
+        Assert.Throws<ArgumentException>(() => Table1.MatchedDensity(3_400, 100, 8, shapes));
+        // Algorithm 1 kept nothing: Partial-LoRA trains the head alone (200), so there is no density to match.
+        Assert.Null(Table1.MatchedDensity(3_400, 200, 8, shapes));
     }
 
     [Fact]
