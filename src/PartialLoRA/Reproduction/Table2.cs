@@ -83,29 +83,14 @@ public static class Table2
     /// Ours beside the paper: one row per (dataset, column) with our test accuracy (mean ± std over the selected runs,
     /// in %), the trainable parameters, the runs behind it, and the paper's number.
     /// </summary>
-    public static DataFrame Frame(SweepResult result)
-    {
-        var rows = (from d in result.Spec.Datasets.Select(d => d.Name)
-                    from c in Columns
-                    select (Dataset: d, c.Label, Cell: result.Cell(d, c.Label))).ToList();
-        return new DataFrame(
-            new StringDataFrameColumn("dataset", rows.Select(r => Title(r.Dataset))),
-            new StringDataFrameColumn("method", rows.Select(r => r.Label)),
-            new DoubleDataFrameColumn("accuracy (%)", rows.Select(r => 100 * SweepResult.Score(r.Cell).Mean)),
-            new DoubleDataFrameColumn("± std", rows.Select(r => 100 * SweepResult.Score(r.Cell).Std)),
-            new Int64DataFrameColumn("trainable params", rows.Select(r => r.Cell is null ? (long?)null : (long)r.Cell.TrainableParameters.Mean)),
-            new Int32DataFrameColumn("runs", rows.Select(r => r.Cell?.Runs ?? 0)),
-            new DoubleDataFrameColumn("paper (%)", rows.Select(r => PaperOf(r.Dataset)?[r.Label])));
-    }
+    public static DataFrame Frame(SweepResult result) =>
+        MethodColumnTable.Frame(result, Labels, Title, (d, label) => PaperOf(d)?[label]);
 
     /// <summary>Bar heights per column for one dataset: ours (mean, std) and the paper's.</summary>
-    public static (string[] Methods, double[] Ours, double[] Std, double[] Paper) Bars(SweepResult result, string dataset)
-    {
-        var cells = Columns.Select(c => SweepResult.Score(result.Cell(dataset, c.Label))).ToArray();
-        var paper = PaperOf(dataset);
-        return (Columns.Select(c => c.Label).ToArray(), cells.Select(m => 100 * m.Mean).ToArray(), cells.Select(m => 100 * m.Std).ToArray(),
-            Columns.Select(c => paper?[c.Label] ?? double.NaN).ToArray());
-    }
+    public static (string[] Methods, double[] Ours, double[] Std, double[] Paper) Bars(SweepResult result, string dataset) =>
+        MethodColumnTable.Bars(result, dataset, Labels, (d, label) => PaperOf(d)?[label]);
+
+    private static IReadOnlyList<string> Labels => Columns.Select(c => c.Label).ToList();
 
     public static PaperRow? PaperOf(string dataset) => Paper.FirstOrDefault(p => p.Dataset == dataset);
 
