@@ -1,5 +1,8 @@
 using System.CommandLine;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using PartialLoRA.Experiments;
+using PartialLoRA.Experiments.ModelProviders;
 using PartialLoRA.Importance;
 using PartialLoRA.Models;
 using PartialLoRA.Models.Clip;
@@ -17,10 +20,18 @@ public static class BenchDeriveCommand
     {
         var model = new Option<string>("--model")
         {
-            Description = "Stand-in shapes: lab-tiny (clip-vit-lab-tiny: 32 px, width 192, 6 blocks), lab-small (width 384, 12 blocks) or vit-b16 (ViT-B/16, 224 px).",
+            Description = "lab-vision: the project's pretrained lab backbone (data/backbones) on the few-shot set D_t of --dataset, " +
+                          "the real task. Or stand-in shapes: lab-tiny (clip-vit-lab-tiny: 32 px, width 192, 6 blocks), lab-small " +
+                          "(width 384, 12 blocks) or vit-b16 (ViT-B/16, 224 px).",
             DefaultValueFactory = _ => "lab-tiny",
         };
-        model.AcceptOnlyFromAmong("lab-tiny", "lab-small", "vit-b16");
+        model.AcceptOnlyFromAmong(LabBackboneModel.VisionName, "lab-tiny", "lab-small", "vit-b16");
+        var dataset = new Option<string>("--dataset")
+        {
+            Description = "With --model lab-vision: the image task whose few-shot set is D_t (cifar10, fer2013, gtsrb, fashion-mnist; shots from --shots).",
+            DefaultValueFactory = _ => "cifar10",
+        };
+        var data = DataCommand.CreateDataOption();
         var preset = new Option<string?>("--preset")
         {
             Description = "Instead of a stand-in: a CLIP preset of the model registry (clip-vit-lab-tiny, clip-vit-lab-small, clip-vit-b16), " +
@@ -36,19 +47,19 @@ public static class BenchDeriveCommand
         search.AcceptOnlyFromAmong("binary", "galloping", "naive");
         var threshold = new Option<double>("--threshold") { Description = "τ: stop when few-shot accuracy falls below τ·μ.", DefaultValueFactory = _ => 0.9 };
         var batch = new Option<int>("--batch-size") { Description = "Samples per forward pass (0: all N at once); with batches an evaluation stops once its answer is certain.", DefaultValueFactory = _ => 32 };
-        var seed = new Option<long>("--seed") { Description = "Seed of the stand-in's weights and inputs.", DefaultValueFactory = _ => 0 };
+        var seed = new Option<long>("--seed") { Description = "Seed of the stand-in's weights and inputs, or of the few-shot draw of --model lab-vision.", DefaultValueFactory = _ => 0 };
         var layers = new Option<int?>("--layers") { Description = "Derive only the first N target matrices (q, k, v, out_proj, fc1, fc2 per block, in order)." };
         var output = new Option<string?>("--out") { Description = "Also write the derived sparsity plan (JSON) here." };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of text." };
 
         var cmd = new Command("derive",
-            "Time importance + Algorithm 1 for all target matrices of a model. The model is a clearly labelled STAND-IN (random weights " +
-            "with real shapes, a prototype task and a nearest-class-mean head) until real checkpoints are wired in.");
-        foreach (var o in new Option[] { model, preset, shots, classes, measure, flow, search, threshold, batch, seed, layers, output, json }) cmd.Options.Add(o);
+            "Time importance + Algorithm 1 for all target matrices of a model: the pretrained lab backbone on a real few-shot task " +
+            "(--model lab-vision), or a clearly labelled STAND-IN (random weights with real shapes, a prototype task and a nearest-class-mean head) " +
+            "for the shapes no pretrained weights exist for here.");
+        foreach (var o in new Option[] { model, dataset, data, preset, shots, classes, measure, flow, search, threshold, batch, seed, layers, output, json }) cmd.Options.Add(o);
         cmd.SetAction(parse => CliApp.Guard(parse, () =>
         {
             var state = CliApp.StartRuntime(parse);
-            var config = SyntheticVitConfig.ByName(parse.GetValue(model)!, parse.GetValue(classes));
             var options = new PlannerOptions
             {
                 Measure = Enum.Parse<ImportanceMeasure>(parse.GetValue(measure)!, ignoreCase: true),
@@ -64,9 +75,12 @@ public static class BenchDeriveCommand
             options.Derivation.Validate();
             using var scope = torch.NewDisposeScope();
             var shotCount = parse.GetValue(shots);
-            var (classifier, data, allTargets, name, header, shape) = parse.GetValue(preset) is { } presetName
+            var modelName = parse.GetValue(model)!;
+            var (classifier, fewShot, allTargets, name, header, shape) = parse.GetValue(preset) is { } presetName
                 ? RegistryModel(presetName, parse.GetValue(classes), shotCount, options.Seed, state.Device)
-                : StandIn(config, shotCount, options.Seed, state.Device);
+                : modelName == LabBackboneModel.VisionName
+                    ? LabVision(parse.GetValue(data), parse.GetValue(dataset)!, shotCount, options.Seed, state.Device)
+                    : StandIn(SyntheticVitConfig.ByName(modelName, parse.GetValue(classes)), shotCount, options.Seed, state.Device);
             var targets = allTargets;
             if (parse.GetValue(layers) is { } limit)
             {
@@ -74,8 +88,8 @@ public static class BenchDeriveCommand
                     throw new ArgumentException($"--layers {limit}: expected 1…{targets.Count} (the model has {targets.Count} target matrices)");
                 targets = targets.Take(limit).ToList();
             }
-            var source = new PlanSource(name, ModelFingerprint.OfModule(classifier.Module), "prototype task", shotCount);
-            var report = DerivationBenchmark.Run(classifier, data, targets, source, options);
+            var source = new PlanSource(name, ModelFingerprint.OfModule(classifier.Module), fewShot.Task, shotCount);
+            var report = DerivationBenchmark.Run(classifier, fewShot.Set, targets, source, options);
             if (parse.GetValue(output) is { } path) report.Plan.Save(path);
 
             if (parse.GetValue(json))
@@ -83,7 +97,8 @@ public static class BenchDeriveCommand
                 Console.WriteLine(JsonSerializer.Serialize(new
                 {
                     model = name,
-                    stand_in = parse.GetValue(preset) == null,
+                    stand_in = parse.GetValue(preset) == null && modelName != LabBackboneModel.VisionName,
+                    task = fewShot.Task,
                     shape,
                     device = report.Device,
                     threads = state.Threads,
@@ -127,13 +142,16 @@ public static class BenchDeriveCommand
         return cmd;
     }
 
+    // D_t and the task it was drawn from.
+    private sealed record FewShotTask(FewShotSet Set, string Task);
+
     // The model to derive for: what it is called in the plan, the line that says what it is, its shape.
-    private sealed record BenchModel(IClassifier Model, FewShotSet Data, IReadOnlyList<string> Targets, string Name, string Header, string Shape);
+    private sealed record BenchModel(IClassifier Model, FewShotTask Data, IReadOnlyList<string> Targets, string Name, string Header, string Shape);
 
     private static BenchModel StandIn(SyntheticVitConfig c, int shots, long seed, Device device)
     {
         var (vit, data) = DerivationBenchmark.StandIn(c, shots, seed, device);
-        return new BenchModel(vit, data, vit.TargetPaths, $"stand-in:{c.Name}",
+        return new BenchModel(vit, new FewShotTask(data, "prototype task"), vit.TargetPaths, $"stand-in:{c.Name}",
             $"STAND-IN: synthetic {c.Name} with random weights (not a pretrained model) on a prototype task with a nearest-class-mean head.",
             $"{c.Depth} blocks, width {c.Width}, MLP {c.MlpWidth}, {c.Heads} heads, {c.Tokens} tokens ({c.ImageSize} px / patch {c.PatchSize})");
     }
@@ -151,8 +169,29 @@ public static class BenchDeriveCommand
         var data = DerivationBenchmark.PrototypeTask(clip, head, v.ImageSize, shots, seed, device);
         var targets = TargetLayer.FindPaths(clip, [.. ModelRegistry.TargetModules(ModelFamily.Clip, "adalora")]);
         var tokens = (v.ImageSize / v.PatchSize) * (v.ImageSize / v.PatchSize) + 1;
-        return new BenchModel(clip, data, targets, preset,
+        return new BenchModel(clip, new FewShotTask(data, "prototype task"), targets, preset,
             $"ARCHITECTURE: {preset} from the model registry with seeded random weights (no pretrained weights here) on a prototype task with a nearest-class-mean head.",
+            $"{v.NumHiddenLayers} blocks, width {v.HiddenSize}, MLP {v.IntermediateSize}, {v.NumAttentionHeads} heads, {tokens} tokens ({v.ImageSize} px / patch {v.PatchSize})");
+    }
+
+    // The pretrained lab ViT with its class-mean head on D_t of a real image task, built as the engine builds it
+    // for a run (so the timing is that of `derive --model lab-vision`, without the plan cache).
+    private static BenchModel LabVision(string? dataRoot, string datasetName, int shots, long seed, Device device)
+    {
+        var catalog = BuiltInCatalog.Create(dataRoot);
+        var m = catalog.NormalizeModel(new JsonObject { ["name"] = LabBackboneModel.VisionName }, "--model", "bench derive");
+        var d = catalog.NormalizeDataset(new JsonObject { ["name"] = datasetName, ["shots"] = shots, ["split_seed"] = seed }, "--dataset", "bench derive");
+        using var executor = new RunExecutor(catalog, device, CacheFolder.Resolve(null));
+        var task = executor.Task(d, m);
+        var handle = catalog.Models[m.Name].Build(m, task, device);
+        var set = task.FewShot ?? throw new ArgumentException($"--dataset {datasetName}: the task has no few-shot set D_t");
+        var batch = set.Batches(set.Count, null, device).Single();
+        var clip = (ClipVisionClassifier)handle.Classifier;
+        var v = clip.VisionConfig;
+        var targets = TargetLayer.FindPaths(clip, [.. ModelRegistry.TargetModules(ModelFamily.Clip, "adalora")]);
+        var tokens = (v.ImageSize / v.PatchSize) * (v.ImageSize / v.PatchSize) + 1;
+        return new BenchModel(clip, new FewShotTask(new FewShotSet(batch.Inputs, batch.Labels), task.Name), targets, LabBackboneModel.VisionName,
+            $"PRETRAINED: the lab backbone {LabBackboneModel.VisionName} (data/backbones) with its class-mean head on {task.Name}'s few-shot set D_t.",
             $"{v.NumHiddenLayers} blocks, width {v.HiddenSize}, MLP {v.IntermediateSize}, {v.NumAttentionHeads} heads, {tokens} tokens ({v.ImageSize} px / patch {v.PatchSize})");
     }
 }

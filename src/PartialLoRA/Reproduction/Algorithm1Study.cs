@@ -27,8 +27,9 @@ public sealed record SearchComparison(string Module, SearchStrategy Strategy, in
 /// <summary>
 /// Notebook 02 (§4.2, Algorithm 1, Eq. 4–6): Algorithm 1 with each importance measure of §4.2.2 (SVD, SNIP, IMP) on
 /// the lab vision backbone, the per-layer ratios p_row = |I_row|/m and p_col = |I_col|/n it yields, and its cost:
-/// the printed loop removes one index per evaluation of D_t, the library's bisection finds the same crossing in
-/// ⌈log₂(size+1)⌉ evaluations (exactly the same answer when accuracy falls monotonically with removals).
+/// the printed loop removes one index per evaluation of D_t, the library's search (full removal first, then bisection)
+/// finds the same crossing in at most 1 + ⌈log₂ size⌉ evaluations (exactly the same answer when accuracy falls
+/// monotonically with removals).
 /// </summary>
 public static class Algorithm1Study
 {

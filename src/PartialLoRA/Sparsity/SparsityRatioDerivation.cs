@@ -9,7 +9,10 @@ namespace PartialLoRA.Sparsity;
 /// <summary>How Algorithm 1 searches for the removal count at which few-shot accuracy falls below τ·μ.</summary>
 public enum SearchStrategy
 {
-    /// <summary>Bisection over the count: ⌈log₂(size+1)⌉ evaluations per search. The default.</summary>
+    /// <summary>
+    /// Full removal first, then bisection over the count: one evaluation settles a layer whose accuracy survives
+    /// removing every index, otherwise 1 + ⌈log₂ size⌉ evaluations. The default.
+    /// </summary>
     Binary,
 
     /// <summary>
@@ -96,7 +99,7 @@ public sealed record DerivationResult(int SampleCount, long BaselineCorrect, dou
 /// counts |I_row|, |I_col| give p_row = |I_row|/m and p_col = |I_col|/n of Eq. 6.
 ///
 /// Monotonicity: the binary and galloping searches assume passes(r) is monotone — once accuracy is below τ·μ,
-/// removing more never brings it back. Then they return exactly the naive loop's r*, with ⌈log₂(size+1)⌉
+/// removing more never brings it back. Then they return exactly the naive loop's r*, with at most 1 + ⌈log₂ size⌉
 /// (binary) or about 2·log₂(r*) (galloping) instead of r* evaluations. Few-shot accuracy is a step function and
 /// can recover by a sample or two as r grows; then a fast search returns some r with passes(r−1) and not
 /// passes(r) — a crossing of the threshold, possibly a later one than the naive loop's first — so it may keep
@@ -117,12 +120,17 @@ public static class SparsityRatioDerivation
         return new SearchOutcome(size, null, size);
     }
 
-    /// <summary>Bisection for the crossing r* of passes(r), with passes(0) known true (the unmasked model).</summary>
+    /// <summary>
+    /// The crossing r* of passes(r), with passes(0) known true (the unmasked model): passes(size) first — layers whose
+    /// every index can go (most layers of a residual network whose accuracy no single matrix carries) cost one
+    /// evaluation instead of ⌈log₂(size+1)⌉ — then bisection below size.
+    /// </summary>
     public static SearchOutcome BinarySearch(int size, Func<int, bool> passes)
     {
         CheckSize(size);
-        var (hi, evaluations) = Bisect(0, size + 1, passes);
-        return new SearchOutcome(size, hi <= size ? hi : null, evaluations);
+        if (passes(size)) return new SearchOutcome(size, null, 1);
+        var (hi, evaluations) = Bisect(0, size, passes);
+        return new SearchOutcome(size, hi, 1 + evaluations);
     }
 
     // Invariant: passes(lo) holds (lo = 0 is the unmasked model) and passes(hi) does not (hi = size + 1 stands

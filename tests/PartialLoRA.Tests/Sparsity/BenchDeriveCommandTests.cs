@@ -1,4 +1,7 @@
+using PartialLoRA.Backbones;
+using PartialLoRA.Models.Clip;
 using PartialLoRA.Sparsity;
+using PartialLoRA.Tests.Backbones;
 
 namespace PartialLoRA.Tests.Sparsity;
 
@@ -31,6 +34,25 @@ public class BenchDeriveCommandTests
         Assert.Contains("\"model\": \"clip-vit-lab-tiny\"", r.Stdout);
         Assert.Contains("\"stand_in\": false", r.Stdout);
         Assert.Contains("\"targets\": 1", r.Stdout);
+    }
+
+    [Fact]
+    public void Derives_for_the_pretrained_lab_backbone_on_a_real_few_shot_task()
+    {
+        _ = TestSupport.Torch;
+        var backbones = TestSupport.TempDir("bench-lab-backbones");
+        using (var backbone = new ClipVisionClassifier(BackboneFixtures.TinyVision, 12, ["a", "b", "c"], seed: 3))
+            BackboneFixtures.Publish(backbone, backbones, LabBackbones.VisionName);
+        var data = BackboneFixtures.TinyCifar(TestSupport.TempDir("bench-lab-data"), perClass: 4);
+        var r = TestSupport.RunCli(TestSupport.CliDll,
+            ["bench", "derive", "--device", "cpu", "--threads", "1", "--model", "lab-vision", "--data", data, "--shots", "2", "--layers", "2", "--json"],
+            new Dictionary<string, string?> { [LabBackbones.FolderVariable] = backbones });
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        Assert.Contains("\"model\": \"lab-vision\"", r.Stdout);
+        Assert.Contains("\"stand_in\": false", r.Stdout);
+        Assert.Contains("\"task\": \"cifar10\"", r.Stdout);
+        Assert.Contains("\"samples\": 20", r.Stdout); // 2 shots × CIFAR-10's 10 classes
+        Assert.Contains("\"targets\": 2", r.Stdout);
     }
 
     [Theory]

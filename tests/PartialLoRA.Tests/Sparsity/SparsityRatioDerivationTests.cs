@@ -23,7 +23,7 @@ public class SparsityRatioDerivationTests
     {
         for (var size = 1; size <= 70; size++)
         {
-            var maxBinary = (int)Math.Ceiling(Math.Log2(size + 1));
+            var maxBinary = 1 + (int)Math.Ceiling(Math.Log2(size));
             for (var boundary = 1; boundary <= size + 1; boundary++) // passes(r) ⇔ r < boundary
             {
                 var naive = SparsityRatioDerivation.NaiveSearch(size, r => r < boundary);
@@ -35,6 +35,7 @@ public class SparsityRatioDerivationTests
                 Assert.Equal(boundary <= size ? size - boundary + 1 : 0, naive.Kept);
                 Assert.Equal(naive.Evaluations, binary.NaiveEvaluations);
                 Assert.InRange(binary.Evaluations, 1, maxBinary);
+                if (boundary > size) Assert.Equal(1, binary.Evaluations); // full removal passes: one evaluation
                 Assert.InRange(galloping.Evaluations, 1, 2 * (int)Math.Ceiling(Math.Log2(naive.Evaluations + 1)) + 1);
             }
         }
