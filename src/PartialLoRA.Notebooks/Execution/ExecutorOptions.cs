@@ -20,6 +20,12 @@ public sealed record ExecutorOptions
     /// <summary>Per-cell wall-clock limit; null uses the profile's default (<see cref="NotebookProfiles.DefaultCellTimeout"/>).</summary>
     public TimeSpan? CellTimeout { get; init; }
 
+    /// <summary>
+    /// After a timeout, how long to wait for the cell to stop on <c>Cancellation</c> (the library's sweeps and trainer
+    /// check it every step) before leaving its thread behind.
+    /// </summary>
+    public TimeSpan CancelGrace { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Also capture what native code (libtorch) writes to file descriptors 1 and 2 during a cell (Linux/macOS).</summary>
     public bool CaptureNativeOutput { get; init; } = true;
 

@@ -224,11 +224,15 @@ public sealed class NotebookExecutor
         }
         if (!finished)
         {
-            // A hung cell cannot be aborted in .NET: signal cancellation, stop taking its output, and leave its
-            // (background) thread behind; the notebook stops here.
+            // A hung cell cannot be aborted in .NET: signal cancellation (which also frees the results stores it holds),
+            // stop taking its output, give it a grace period to stop, else leave its (background) thread behind; the
+            // notebook stops here.
             cancel.Cancel();
             ctx.Closed = true;
-            return new(fail(FailureKind.Timeout, null, $"the cell did not finish within {limit.TotalSeconds:F0} s (raise it with --timeout)", "TimeoutError"), null);
+            var stopped = done.Wait(options.CancelGrace);
+            return new(fail(FailureKind.Timeout, null, $"the cell did not finish within {limit.TotalSeconds:F0} s (raise it with --timeout); " +
+                (stopped ? "it stopped on cancellation" : $"it did not stop within {options.CancelGrace.TotalSeconds:F0} s of cancellation and is left running in the background"),
+                "TimeoutError"), null);
         }
 
         var exception = crash ?? next?.Exception;

@@ -19,13 +19,14 @@ namespace PartialLoRA.Data;
 /// Algorithm 1 (<see cref="GlueSplits.FewShot"/>), GLUE's dev set for validation and test (as GLUE results are
 /// reported). With <c>devSplit</c> (QNLI offline) train = 80% of dev and validation = test = the other 20%.</item>
 /// </list>
-/// The default cache is <see cref="SetCache.Shared"/>: decoded sets stay in memory for the process (the returned sets
+/// <c>trainLimit</c> / <c>testLimit</c> keep a seeded random subset of the training / test rows (<see cref="RowLimit"/>),
+/// drawn before decoding. The default cache is <see cref="SetCache.Shared"/>: decoded sets stay in memory for the process (the returned sets
 /// are handles the caller disposes; <see cref="SetCache.Clear"/> frees the memory).
 /// </summary>
 public static class TaskData
 {
     public static TaskSets Images(string dataset, ImagePreset preset, ulong seed, string? dataRoot = null, int? shots = null,
-        bool whole = false, SetCache? cache = null, int parallelism = 0)
+        bool whole = false, SetCache? cache = null, int parallelism = 0, int? trainLimit = null, int? testLimit = null)
     {
         var root = DataRoot.Resolve(dataRoot);
         var info = DatasetRegistry.Get(dataset);
@@ -44,19 +45,28 @@ public static class TaskData
             cache.GetOrBuild(SetCache.Key(info.Name, split.Split, split.SourceFingerprint, preset.Decode.Key, string.Join(",", split.ClassNames),
                     r == null ? "all" : Fingerprints.Hash(r.SelectMany(BitConverter.GetBytes).ToArray()), name),
                 () => split.Load(preset.Decode, r, name, parallelism));
-        var train = Load(pool, rows.Train, trainName);
+        ClassificationSet Limited(ImageSplit split, int[]? r, string name, int? limit, string limitName)
+        {
+            var kept = RowLimit.Positions(r?.Length ?? split.Count, limit, seed, limitName, split.Dataset, name);
+            return kept is null ? Load(split, r, name)
+                : Load(split, r is null ? kept : kept.Select(i => r[i]).ToArray(), RowLimit.SplitName(name, limitName, kept.Length));
+        }
         var val = Load(pool, rows.Validation, valName);
-        var testSet = Load(test, null, test.Split);
+        var testSet = Limited(test, null, test.Split, testLimit, "test_limit");
         var prompts = DatasetRegistry.Prompts(info.Name, root, pool.ClassNames);
         if (!whole)
-            return new TaskSets(train.Share(), train, val, testSet, preset.Train, preset.Eval, prompts,
-                $"{info.Title}: {m} shots per class ({train.Count}) + disjoint {m} per class for validation ({val.Count}) from {pool.Split}, seed {seed}; " +
+        {
+            var fewShot = Load(pool, rows.Train, trainName);
+            return new TaskSets(fewShot, Limited(pool, rows.Train, trainName, trainLimit, "train_limit"), val, testSet, preset.Train, preset.Eval, prompts,
+                $"{info.Title}: {m} shots per class ({fewShot.Count}) + disjoint {m} per class for validation ({val.Count}) from {pool.Split}, seed {seed}; " +
                 $"test = official {test.Split} ({testSet.Count}); preset {preset.Name}");
+        }
+        var train = Limited(pool, rows.Train, trainName, trainLimit, "train_limit");
         // App. B still derives the sparsity ratios on a few-shot D_t: m per class drawn from the training rows
         var picked = FewShotSampler.PerClass(rows.Train.Select(i => pool.Labels[i]).ToArray(), info.ClassCount, m, seed, info.Name, validationShots: 0);
         var few = Load(pool, picked.Train.Select(i => rows.Train[i]).ToArray(), $"few-shot-train(m={m},seed={seed})");
         return new TaskSets(few, train, val, testSet, preset.Train, preset.Eval, prompts,
-            $"{info.Title}: whole {pool.Split} ({train.Count}) minus {m} per class for validation ({val.Count}), seed {seed}; " +
+            $"{info.Title}: whole {pool.Split} ({rows.Train.Length}) minus {m} per class for validation ({val.Count}), seed {seed}; " +
             $"Algorithm 1 few-shot = {m} per class of the training rows ({few.Count}); test = official {test.Split} ({testSet.Count}); preset {preset.Name}");
     }
 

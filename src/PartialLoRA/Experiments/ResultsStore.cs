@@ -115,12 +115,17 @@ public static class ResultsStore
 
 /// <summary>
 /// The single writer of one store file. Holds an exclusive lock (<c>.&lt;file&gt;.lock</c>) so a second
-/// process on the same shard fails at once instead of interleaving; the lock dies with the process.
+/// process on the same shard fails at once instead of interleaving; the lock dies with the process. Cancelling the
+/// token given to <see cref="Open"/> releases the lock at once and ends the writer (later appends throw): a notebook
+/// cell that timed out may leave its thread running, and the next notebook must find the store free.
 /// </summary>
 public sealed class ResultsWriter : IDisposable
 {
     private readonly FileStream lockStream;
     private readonly HashSet<string> keys;
+    private readonly object gate = new();
+    private readonly CancellationTokenRegistration onCancel;
+    private bool released;
 
     public string File { get; }
 
@@ -130,16 +135,18 @@ public sealed class ResultsWriter : IDisposable
     /// <summary>Keys of all finished runs in the store's folder (every shard) plus this writer's appends.</summary>
     public IReadOnlySet<string> FinishedKeys => keys;
 
-    private ResultsWriter(string file, FileStream lockStream, StoreContents existing)
+    private ResultsWriter(string file, FileStream lockStream, StoreContents existing, CancellationToken cancel)
     {
         File = file;
         this.lockStream = lockStream;
         keys = existing.Keys.ToHashSet();
         Warnings = existing.Warnings;
+        onCancel = cancel.Register(Release);
     }
 
-    public static ResultsWriter Open(string folder, Shard? shard)
+    public static ResultsWriter Open(string folder, Shard? shard, CancellationToken cancel = default)
     {
+        cancel.ThrowIfCancellationRequested();
         Directory.CreateDirectory(folder);
         var file = Path.Combine(folder, ResultsStore.FileName(shard));
         var lockPath = Path.Combine(folder, "." + Path.GetFileName(file) + ".lock");
@@ -155,7 +162,7 @@ public sealed class ResultsWriter : IDisposable
         }
         try
         {
-            return new ResultsWriter(file, lockStream, ResultsStore.Load(folder));
+            return new ResultsWriter(file, lockStream, ResultsStore.Load(folder), cancel);
         }
         catch
         {
@@ -167,17 +174,35 @@ public sealed class ResultsWriter : IDisposable
     /// <summary>Appends a finished run; false (and nothing written) when its key is already in the store.</summary>
     public bool Append(RunRecord record)
     {
-        if (keys.Contains(record.Key)) return false;
-        var existing = ResultsStore.CompleteLines(File);
-        var line = Encoding.UTF8.GetBytes(ResultsStore.Line(record));
-        AtomicFile.Write(File, s =>
+        lock (gate)
         {
-            s.Write(existing);
-            s.Write(line);
-        });
-        keys.Add(record.Key);
-        return true;
+            if (released) throw new OperationCanceledException($"{File}: this writer was cancelled or disposed and no longer holds the store's lock");
+            if (keys.Contains(record.Key)) return false;
+            var existing = ResultsStore.CompleteLines(File);
+            var line = Encoding.UTF8.GetBytes(ResultsStore.Line(record));
+            AtomicFile.Write(File, s =>
+            {
+                s.Write(existing);
+                s.Write(line);
+            });
+            keys.Add(record.Key);
+            return true;
+        }
     }
 
-    public void Dispose() => lockStream.Dispose();
+    // Waits for an append in flight, so the file is never written without the lock.
+    private void Release()
+    {
+        lock (gate)
+        {
+            released = true;
+            lockStream.Dispose();
+        }
+    }
+
+    public void Dispose()
+    {
+        onCancel.Dispose();
+        Release();
+    }
 }

@@ -31,7 +31,7 @@ public static class SweepRunner
     {
         var plan = spec.Expand(CodeVersion.Current);
         var mine = plan.Where((_, i) => shard?.Owns(i) ?? true).ToList();
-        using var writer = ResultsWriter.Open(storeFolder, shard);
+        using var writer = ResultsWriter.Open(storeFolder, shard, cancel);
         var todo = mine.Where(r => !writer.FinishedKeys.Contains(r.Key)).ToList();
         var outcome = new SweepOutcome(plan.Count, mine.Count, mine.Count - todo.Count, 0, 0, writer.File);
         observer?.Started(outcome, todo);

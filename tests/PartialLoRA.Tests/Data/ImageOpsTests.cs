@@ -128,5 +128,8 @@ public class ImageOpsTests
         Assert.Equal(ImagePreset.Lab(32).Decode, new DecodeSpec(32, ResizeMode.Bilinear, Fit.Stretch));
         Assert.Throws<ArgumentException>(() => ImagePreset.Parse("vit"));
         Assert.Equal("lab48", ImagePreset.Parse("lab48").Name);
+        // only digits: "lab 48" or "lab+48" is a typo, not lab48
+        foreach (var bad in new[] { "lab 48", "lab+48", "lab-8", "lab0" })
+            Assert.Contains("expected clip, clip-per-batch, lab or labN", Assert.Throws<ArgumentException>(() => ImagePreset.Parse(bad)).Message);
     }
 }

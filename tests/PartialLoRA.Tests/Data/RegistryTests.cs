@@ -139,4 +139,45 @@ public class RegistryTests
         var trainRows = Enumerable.Range(0, 40).Select(i => Convert.ToBase64String(whole.Train.Inputs[i].data<byte>().ToArray())).ToHashSet();
         Assert.All(Enumerable.Range(0, 20), i => Assert.DoesNotContain(Convert.ToBase64String(whole.Validation.Inputs[i].data<byte>().ToArray()), trainRows));
     }
+
+    [Fact]
+    public void Train_and_test_limits_pick_the_rows_before_decoding_and_keep_the_seeded_draw()
+    {
+        TestSupport.Torch.ToString();
+        var root = TestSupport.TempDir("root");
+        var files = new List<(string, byte[])>();
+        for (int c = 0; c < 10; c++)
+        {
+            var name = PartialLoRA.Data.Readers.Cifar.Cifar10Classes[c];
+            for (int i = 0; i < 4; i++) files.Add(($"train/{name}/{i:D4}.png", ImageDecoder.EncodePng(Pattern(32, 32, 3, c * 4 + i))));
+            for (int i = 0; i < 3; i++) files.Add(($"test/{name}/{i:D4}.png", ImageDecoder.EncodePng(Pattern(32, 32, 3, 100 + c * 3 + i))));
+        }
+        WriteTree(Path.Combine(root, "cifar10"), files);
+        TaskSets Sets(bool whole, int? train, int? test) =>
+            TaskData.Images("cifar10", ImagePreset.Lab(32), seed: 4, root, shots: 1, whole: whole, cache: new SetCache(), trainLimit: train, testLimit: test);
+        static bool Same(ClassificationSet a, ClassificationSet b) =>
+            a.Split == b.Split && a.Inputs.shape.SequenceEqual(b.Inputs.shape) && a.Labels.eq(b.Labels).all().item<bool>()
+            && a.Inputs.eq(b.Inputs).all().item<bool>();
+
+        // the limited sets are the seeded subsets of the decoded ones (the draw limiting after decoding made)
+        foreach (var whole in new[] { false, true })
+        {
+            using var all = Sets(whole, null, null);
+            using var limited = Sets(whole, 7, 11);
+            Assert.Equal((7L, 11L), (limited.Train.Count, limited.Test.Count));
+            Assert.Equal("test[test_limit=11]", limited.Test.Split);
+            using (var train = RowLimit.Apply(all.Train.Share(), 7, 4, "train_limit")) Assert.True(Same(train, limited.Train));
+            using (var test = RowLimit.Apply(all.Test.Share(), 11, 4, "test_limit")) Assert.True(Same(test, limited.Test));
+            Assert.True(Same(all.FewShot, limited.FewShot));   // Algorithm 1's D_t is not limited
+            Assert.True(Same(all.Validation, limited.Validation));
+        }
+
+        // test rows outside the limit are never decoded: break them, and the limited task still loads
+        var split = DatasetRegistry.ReadImages("cifar10", "test", root);
+        var kept = RowLimit.Positions(split.Count, 11, 4, "test_limit", "cifar10", "test")!;
+        foreach (var i in Enumerable.Range(0, split.Count).Except(kept)) File.WriteAllBytes(split.Describe(i), [1, 2, 3]);
+        using (var limited = Sets(false, null, 11)) Assert.Equal(11L, limited.Test.Count);
+        Assert.Throws<InvalidDataException>(() => Sets(false, null, null));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Sets(false, null, 0));
+    }
 }

@@ -72,6 +72,20 @@ public class ResultsStoreTests
     }
 
     [Fact]
+    public void Cancelling_a_writer_frees_the_store_at_once_and_ends_its_appends()
+    {
+        var dir = TestSupport.TempDir("store");
+        using var cancel = new CancellationTokenSource();
+        using var abandoned = ResultsWriter.Open(dir, null, cancel.Token);
+        Assert.Throws<SpecException>(() => ResultsWriter.Open(dir, null));
+        cancel.Cancel();
+        using (var next = ResultsWriter.Open(dir, null)) Assert.True(next.Append(Record(Config(seed: 0), 0.8, 0.7)));
+        Assert.Throws<OperationCanceledException>(() => abandoned.Append(Record(Config(seed: 1), 0.8, 0.7)));
+        Assert.Single(ResultsStore.Load(dir).Runs);
+        Assert.Throws<OperationCanceledException>(() => ResultsWriter.Open(dir, null, cancel.Token));
+    }
+
+    [Fact]
     public void Shard_files_are_read_together_deduplicated_and_merged()
     {
         var dir = TestSupport.TempDir("store");

@@ -23,6 +23,7 @@ public sealed class ExecutorFixture
         OutputDir = "/out-dir",
         Seed = 7,
         CellTimeout = TimeSpan.FromSeconds(60),
+        CancelGrace = TimeSpan.FromSeconds(0.5),
         CaptureNativeOutput = false,
         SeedTorch = false,
     };
@@ -185,6 +186,7 @@ public class ExecutorTests
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(2.5), "the executor waited for the hung cell");
         Assert.Equal(FailureKind.Timeout, r.Failure!.Kind);
         Assert.Contains("did not finish within 0 s", r.Failure.Message.Replace("1 s", "0 s"));
+        Assert.Contains("left running in the background", r.Failure.Message);
         Assert.Equal("going to sleep\n", Stdout(Code(nb, 1)));
         Assert.Null(Code(nb, 2).ExecutionCount);
     }
@@ -195,6 +197,21 @@ public class ExecutorTests
         var (r, _) = ExecutorFixture.Run(ExecutorFixture.Options with { CellTimeout = TimeSpan.FromSeconds(0.3) },
             "while (!Cancellation.IsCancellationRequested) Thread.Sleep(10);\nthrow new OperationCanceledException();");
         Assert.Equal(FailureKind.Timeout, r.Failure!.Kind);
+        Assert.Contains("it stopped on cancellation", r.Failure.Message);
+    }
+
+    [Fact]
+    public void A_timed_out_cell_that_never_stops_leaves_the_results_store_usable_for_the_next_notebook()
+    {
+        var store = TestSupport.TempDir("store");
+        var hung = ExecutorFixture.Options with { CellTimeout = TimeSpan.FromSeconds(0.5), CancelGrace = TimeSpan.Zero, ResultsDir = store };
+        var (r, _) = ExecutorFixture.Run(hung,
+            "var writer = PartialLoRA.Experiments.ResultsWriter.Open(ResultsDir, null, Cancellation);\nThread.Sleep(5000);");
+        Assert.Equal(FailureKind.Timeout, r.Failure!.Kind);
+        var (next, nb) = ExecutorFixture.Run(hung with { CellTimeout = TimeSpan.FromSeconds(60) },
+            "using (var w = PartialLoRA.Experiments.ResultsWriter.Open(ResultsDir, null)) Console.WriteLine(w.File);");
+        Assert.Equal(NotebookStatus.Passed, next.Status);
+        Assert.Equal(Path.Combine(store, "results.jsonl") + "\n", Stdout(Code(nb, 1)));
     }
 
     [Fact]

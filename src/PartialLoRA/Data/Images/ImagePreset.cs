@@ -43,7 +43,7 @@ public sealed record ImagePreset(string Name, DecodeSpec Decode, ImageTransform 
             "clip" or "clip224" => Clip(augment: augment),
             "clip-per-batch" => Clip(resizePerBatch: true, augment: augment),
             "lab" => Lab(augment: augment),
-            var s when s.StartsWith("lab") && int.TryParse(s[3..], out var n) && n > 0 => Lab(n, augment),
+            var s when s.StartsWith("lab") && int.TryParse(s[3..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0 => Lab(n, augment),
             _ => throw new ArgumentException($"image preset '{name}': expected clip, clip-per-batch, lab or labN (e.g. lab32)"),
         };
 }

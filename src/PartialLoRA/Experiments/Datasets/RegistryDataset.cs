@@ -57,7 +57,8 @@ public sealed class RegistryDataset(DatasetInfo info, string? dataRoot) : IDatas
             if (inputs.Kind != InputKind.Image || inputs.ImagePreset is null)
                 throw new ArgumentException($"dataset {Name} holds images; the model takes {inputs.Kind.ToString().ToLowerInvariant()} inputs");
             var preset = ImagePreset.Parse(inputs.ImagePreset, o["augment"]!.GetValue<bool>());
-            sets = TaskData.Images(Name, preset, seed, dataRoot, JsonFields.GetInt(o, "shots"), o["whole"]!.GetValue<bool>());
+            sets = TaskData.Images(Name, preset, seed, dataRoot, JsonFields.GetInt(o, "shots"), o["whole"]!.GetValue<bool>(),
+                trainLimit: Limit(o, "train_limit"), testLimit: Limit(o, "test_limit"));
         }
         else
         {
@@ -67,8 +68,9 @@ public sealed class RegistryDataset(DatasetInfo info, string? dataRoot) : IDatas
                 o["few_shot_ratio"] is null ? null : JsonFields.GetDouble(o, "few_shot_ratio"), o["dev_split"]!.GetValue<bool>(),
                 tokenizerKey: inputs.TokenizerKey);
         }
-        var train = Limit(sets.Train, o, "train_limit", seed);
-        var test = Limit(sets.Test, o, "test_limit", seed);
+        // images are limited before decoding (above); token sets after encoding
+        var train = info.IsImage ? sets.Train : RowLimit.Apply(sets.Train, Limit(o, "train_limit"), seed, "train_limit");
+        var test = info.IsImage ? sets.Test : RowLimit.Apply(sets.Test, Limit(o, "test_limit"), seed, "test_limit");
         var metrics = Metrics(info.Metric);
         var protocol = sets.Protocol + Limits(o);
         return new TrainingTask(Name, new ClassificationSetBatches(train, sets.TrainTransform),
@@ -86,17 +88,7 @@ public sealed class RegistryDataset(DatasetInfo info, string? dataRoot) : IDatas
         _ => throw new InvalidOperationException($"metric '{registryMetric}' of the data registry has no engine equivalent"),
     };
 
-    // A seeded random subset (the split's own order otherwise keeps whole classes together).
-    private static ClassificationSet Limit(ClassificationSet set, JsonObject o, string name, ulong seed)
-    {
-        if (o[name] is null) return set;
-        var n = JsonFields.GetInt(o, name);
-        if (n >= set.Count) return set;
-        var rows = SplitMix64.For(seed, name, set.Name, set.Split).Permutation((int)set.Count).Take(n).Order().Select(i => (long)i).ToList();
-        var subset = set.Subset(rows, $"{set.Split}[{name}={n}]");
-        set.Dispose();
-        return subset;
-    }
+    private static int? Limit(JsonObject o, string name) => o[name] is null ? null : JsonFields.GetInt(o, name);
 
     private static string Limits(JsonObject o) =>
         (o["train_limit"] is null ? "" : $"; training limited to {o["train_limit"]} rows") + (o["test_limit"] is null ? "" : $"; test limited to {o["test_limit"]} rows");
