@@ -23,7 +23,7 @@ public enum Modality
 /// <list type="bullet">
 /// <item><c>smoke</c> — the lab backbones on CPU in minutes: one seed (the notebook's), one learning rate, a few epochs;
 /// vision: <see cref="SmokeShots"/> shots per class, a seeded test subset, the first block's attention projections
-/// (<see cref="SmokeVisionTargets"/>); language: SST-2-sized subsets.</item>
+/// (<see cref="SmokeVisionTargets"/>); language: SST-2-sized subsets, the first layer's (<see cref="SmokeTextTargets"/>).</item>
 /// <item><c>lab</c> — §5's protocol on the lab backbones: 4 seeds × 5 learning rates, the engine's training defaults
 /// (20 epochs, batch 32, patience 5), top-5 mean, 16 shots (Flowers 6), whole test splits.</item>
 /// <item><c>paper</c> — the same protocol on the paper's models (<see cref="PaperModels"/>) and datasets.</item>
@@ -38,7 +38,7 @@ public static class ReproductionSweep
     public const int SmokeVisionTestLimit = 1000;
 
     public const int SmokeVisionEpochs = 3;
-    public const int SmokeTextEpochs = 2;
+    public const int SmokeTextEpochs = 1;
     public const int SmokeBatchSize = 16;
 
     /// <summary>The one learning rate of smoke runs: the top of §5's grid (1e-4·50^(k/4), k = 4).</summary>
@@ -50,12 +50,14 @@ public static class ReproductionSweep
     public const double SmokeTextFewShotRatio = 0.002;
 
     /// <summary>
-    /// Smoke adapts the vision backbone's first block only (every method without its own targets, so all compare on the
-    /// same layers): Algorithm 1's search then costs two layers' passes over D_t instead of twelve. The first block,
-    /// because on the lab backbone Algorithm 1 finds the later blocks' projections dispensable (0 rows and columns kept
-    /// at τ = 0.9). The lab text backbone has 4 layers: smoke keeps PEFT's default targets there, as lab and paper do.
+    /// Smoke adapts the first block's (layer's) attention projections only (every method without its own targets, so
+    /// all compare on the same layers): Algorithm 1's search then costs two layers' passes over D_t. The first block,
+    /// because on the lab backbones Algorithm 1 finds the later blocks' projections dispensable (0 rows and columns kept
+    /// at τ = 0.9). Lab and paper runs use each method's PEFT default targets.
     /// </summary>
     public const string SmokeVisionTargets = @"vision_model\.encoder\.layers\.0\.self_attn\.(q_proj|v_proj)";
+
+    public const string SmokeTextTargets = @"deberta\.encoder\.layer\.0\.attention\.self\.(query_proj|value_proj)";
 
     /// <summary>§5: 4 seeds in lab/paper; the notebook's seed alone in smoke.</summary>
     public static IReadOnlyList<long> Seeds(ReproductionProfile profile, long seed) =>
@@ -138,7 +140,9 @@ public static class ReproductionSweep
     private static JsonObject Targets(JsonObject method, ReproductionProfile profile, Modality modality)
     {
         var o = (JsonObject)method.DeepClone();
-        if (profile == ReproductionProfile.Smoke && modality == Modality.Vision && !o.ContainsKey("target_modules")) o["target_modules"] = SmokeVisionTargets;
+        // the references without adapters (full fine-tuning, linear probe) have no targets
+        if (profile == ReproductionProfile.Smoke && !o.ContainsKey("target_modules") && o["name"]?.GetValue<string>() is not ("full" or "linear-probe"))
+            o["target_modules"] = modality == Modality.Vision ? SmokeVisionTargets : SmokeTextTargets;
         return o;
     }
 

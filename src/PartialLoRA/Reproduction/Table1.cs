@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.Data.Analysis;
 using PartialLoRA.Backbones;
+using PartialLoRA.Experiments.Methods;
 using PartialLoRA.Models;
 
 namespace PartialLoRA.Reproduction;
@@ -45,15 +46,19 @@ public static class Table1
     public static JsonObject Spec(ReproductionProfile profile, long seed, JsonNode? model = null) => Build(profile, seed, model, "table1",
     [
         new JsonObject { ["name"] = "full", ["label"] = FullFineTuning },
-        new JsonObject { ["name"] = "lora", ["label"] = Lora },
-        new JsonObject { ["name"] = "partial-lora", ["label"] = Partial },
+        new JsonObject { ["name"] = "lora", ["label"] = Lora, ["target_modules"] = AdapterOptions.DefaultTargets },
+        new JsonObject { ["name"] = "partial-lora", ["label"] = Partial, ["target_modules"] = AdapterOptions.DefaultTargets },
     ]);
 
     /// <summary>Stage 2: random element masking of ΔW at <paramref name="density"/>.</summary>
     public static JsonObject MaskingSpec(ReproductionProfile profile, long seed, double density, JsonNode? model = null) =>
-        Build(profile, seed, model, "table1-masking", [new JsonObject { ["name"] = "masking", ["density"] = density, ["label"] = Masking }]);
+        Build(profile, seed, model, "table1-masking",
+            [new JsonObject { ["name"] = "masking", ["density"] = density, ["label"] = Masking, ["target_modules"] = AdapterOptions.DefaultTargets }]);
 
-    /// <summary>SST-2 (smoke: <see cref="ReproductionSweep"/>'s text subsets) on <see cref="Model"/>.</summary>
+    /// <summary>
+    /// SST-2 (smoke: <see cref="ReproductionSweep"/>'s text subsets) on <see cref="Model"/>; the adapters target every
+    /// layer in every profile, as <see cref="Shapes(ReproductionProfile)"/> counts them for the matched density.
+    /// </summary>
     private static JsonObject Build(ReproductionProfile profile, long seed, JsonNode? model, string name, JsonObject[] methods) =>
         ReproductionSweep.Spec(name, profile, Modality.Text, seed, [ReproductionSweep.Dataset("sst2", profile)], methods, model ?? Model(profile));
 

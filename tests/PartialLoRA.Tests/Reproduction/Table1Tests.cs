@@ -44,6 +44,8 @@ public class Table1Tests
     {
         var stage1 = Parse(Table1.Spec(ReproductionProfile.Smoke, 0, TextPreset));
         Assert.Equal(["full", "lora", "partial-lora"], stage1.Methods.Select(m => m.Spec.Name));
+        // every layer in smoke too: the matched density counts them all
+        Assert.All(stage1.Methods.Skip(1), m => Assert.Equal("default", m.Spec.Options["target_modules"]!.GetValue<string>()));
         var sst2 = stage1.Datasets.Single();
         Assert.Equal(("sst2", ReproductionSweep.SmokeTextTrainLimit, ReproductionSweep.SmokeTextTestLimit, ReproductionSweep.SmokeTextMaxLength), (sst2.Name, sst2.Options["train_limit"]!.GetValue<int>(), sst2.Options["test_limit"]!.GetValue<int>(),
             sst2.Options["max_length"]!.GetValue<int>()));

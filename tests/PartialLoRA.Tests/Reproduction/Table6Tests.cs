@@ -30,7 +30,7 @@ public class Table6Tests
         Assert.Equal(ReproductionSweep.SmokeTextTrainLimit, sst2.Options["train_limit"]!.GetValue<int>());
         Assert.Equal(ReproductionSweep.SmokeTextFewShotRatio, sst2.Options["few_shot_ratio"]!.GetValue<double>());
         Assert.Equal(ReproductionSweep.SmokeTextEpochs, smoke.Training.Epochs);
-        Assert.All(smoke.Methods, m => Assert.Equal("default", m.Spec.Options["target_modules"]!.GetValue<string>()));
+        Assert.All(smoke.Methods, m => Assert.Equal(ReproductionSweep.SmokeTextTargets, m.Spec.Options["target_modules"]!.GetValue<string>()));
 
         var lab = Parse(Table6.Spec(ReproductionProfile.Lab, 0, ReproductionFixtures.Backbones));
         Assert.Equal(["sst2", "mrpc", "cola", "qnli"], lab.Datasets.Select(d => d.Name));
