@@ -40,6 +40,10 @@ public static class AppendixC
         return list;
     }
 
+    /// <summary>App. C's runs on CIFAR-10 (the lab backbone: App. C's datasets are not offline).</summary>
+    public static JsonObject Spec(ReproductionProfile profile, long seed) =>
+        ReproductionSweep.Spec("appC", profile, Modality.Vision, seed, [ReproductionSweep.Dataset("cifar10", profile)], Methods(profile == ReproductionProfile.Smoke));
+
     /// <summary>Trains (or reads back) every run of <paramref name="spec"/> and returns its residual norms.</summary>
     public static IReadOnlyList<ResidualRun> Run(JsonObject spec, string dataRoot, string resultsDir, string? cacheFolder = null, CancellationToken cancel = default)
     {

@@ -31,12 +31,16 @@ public static class AppendixD
         return list;
     }
 
+    /// <summary>Fig. 11's runs on CIFAR-10 (the paper's Pets / CIFAR-100 are not offline).</summary>
+    public static JsonObject Spec(ReproductionProfile profile, long seed) =>
+        ReproductionSweep.Spec("appD", profile, Modality.Vision, seed, [ReproductionSweep.Dataset("cifar10", profile)], Methods(profile == ReproductionProfile.Smoke));
+
     public static string Label(string measure, double t) => $"stochastic {measure.ToUpperInvariant()} T={t:0.###}";
 
     /// <summary>Per method: test accuracy (%) mean ± std of the top-k runs, trainable parameters, the paper's finding beside.</summary>
-    public static DataFrame Table(IReadOnlyList<RunRecord> runs, int topK)
+    public static DataFrame Table(SweepResult result)
     {
-        var rows = ProtocolSummary.Summarize(runs, topK);
+        var rows = result.Summary;
         return new DataFrame(
             new StringDataFrameColumn("method", rows.Select(r => r.Method)),
             new StringDataFrameColumn("dataset", rows.Select(r => r.Dataset)),
@@ -48,9 +52,9 @@ public static class AppendixD
     }
 
     /// <summary>Test accuracy (%) against T for one measure's stochastic runs, and the deterministic and LoRA references.</summary>
-    public static (double[] T, double[] Accuracy, double Deterministic, double Lora) Curve(IReadOnlyList<RunRecord> runs, int topK, string measure, bool smoke)
+    public static (double[] T, double[] Accuracy, double Deterministic, double Lora) Curve(SweepResult result, string measure, bool smoke)
     {
-        var rows = ProtocolSummary.Summarize(runs, topK).ToDictionary(r => r.Method);
+        var rows = result.Summary.ToDictionary(r => r.Method);
         double Get(string label) => rows.TryGetValue(label, out var r) ? Acc(r, a => a.Mean) : double.NaN;
         var ts = Temperatures(smoke);
         return (ts, ts.Select(t => Get(Label(measure, t))).ToArray(), Get($"deterministic {measure.ToUpperInvariant()}"), Get("LoRA"));

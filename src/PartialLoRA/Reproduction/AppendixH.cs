@@ -29,6 +29,11 @@ public static class AppendixH
     /// <summary>The lab tasks of the table (the paper's datasets available offline).</summary>
     public static string[] Datasets(bool smoke) => smoke ? ["cifar10"] : ["cifar10", "gtsrb"];
 
+    /// <summary>Table 4's runs on the lab tasks <see cref="Datasets"/>.</summary>
+    public static JsonObject Spec(ReproductionProfile profile, long seed) =>
+        ReproductionSweep.Spec("appH", profile, Modality.Vision, seed,
+            Datasets(profile == ReproductionProfile.Smoke).Select(d => (JsonNode)ReproductionSweep.Dataset(d, profile)), Methods());
+
     public static IReadOnlyList<JsonObject> Methods() =>
     [
         new() { ["name"] = "partial-lora", ["importance"] = "imp", ["flow"] = "isolated", ["label"] = "Isolated" },
@@ -36,9 +41,9 @@ public static class AppendixH
     ];
 
     /// <summary>Ours (test accuracy %, mean ± std of the top-k runs by validation) beside the paper's Table 4 row of the same dataset.</summary>
-    public static DataFrame Table(IReadOnlyList<RunRecord> runs, int topK)
+    public static DataFrame Table(SweepResult result)
     {
-        var rows = ProtocolSummary.Summarize(runs, topK);
+        var rows = result.Summary;
         var datasets = rows.Select(r => r.Dataset).Distinct().ToList();
         double Acc(string d, string label, Func<MeanStd, double> f) =>
             rows.FirstOrDefault(r => r.Dataset == d && r.Method == label) is { } r && r.Test.TryGetValue(ClassificationMetrics.Accuracy, out var a) ? 100 * f(a) : double.NaN;

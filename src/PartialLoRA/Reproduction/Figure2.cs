@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+
 namespace PartialLoRA.Reproduction;
 
 /// <summary>
@@ -22,11 +24,11 @@ public static class Figure2
     /// Fig. 2's vision runs. Method specs equal Table 5's, so in the same profile the two notebooks share their runs
     /// through the results store.
     /// </summary>
-    public static ComparisonSetup Vision(ReproductionProfile profile, string? backbones = null) =>
-        ComparisonProtocol.Vision("table5-vision", profile, Methods, backbones);
+    public static JsonObject Vision(ReproductionProfile profile, long seed, string? backbones = null) =>
+        MethodComparison.Spec("figure2-vision", profile, Modality.Vision, seed, Methods, backbones);
 
-    public static ComparisonSetup Language(ReproductionProfile profile, string? backbones = null) =>
-        ComparisonProtocol.Language("table6-language", profile, Methods, backbones);
+    public static JsonObject Language(ReproductionProfile profile, long seed, string? backbones = null) =>
+        MethodComparison.Spec("figure2-language", profile, Modality.Text, seed, Methods, backbones);
 
     /// <summary>Tables 5 and 6 restricted to Fig. 2's methods.</summary>
     public static IReadOnlyList<PaperScore> Paper { get; } =

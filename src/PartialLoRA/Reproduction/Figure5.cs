@@ -65,21 +65,10 @@ public static class Figure5
     public static IReadOnlyList<string> Datasets(ReproductionProfile profile) =>
         profile == ReproductionProfile.Smoke ? ["cifar10"] : ["pets", "flowers102", "cifar10"];
 
-    public static JsonObject Spec(ReproductionProfile profile, long seed, IEnumerable<string> datasets, JsonNode? model = null) => new()
-    {
-        ["name"] = $"figure5-{profile.ToString().ToLowerInvariant()}",
-        ["model"] = model?.DeepClone() ?? ReproductionSweep.VisionModel(profile),
-        ["datasets"] = new JsonArray(datasets.Select(d => ReproductionSweep.Dataset(d, profile)).ToArray()),
-        ["methods"] = new JsonArray(Points(profile).Select(p =>
-        {
-            var o = (JsonObject)p.Method.DeepClone();
-            o["label"] = p.Label;
-            return (JsonNode)o;
-        }).ToArray()),
-        ["seeds"] = ReproductionSweep.Seeds(profile, seed),
-        ["learning_rates"] = ReproductionSweep.LearningRates(profile),
-        ["training"] = ReproductionSweep.Training(profile),
-    };
+    public static JsonObject Spec(ReproductionProfile profile, long seed, IEnumerable<string> datasets, JsonNode? model = null) =>
+        ReproductionSweep.Spec("figure5", profile, Modality.Vision, seed,
+            datasets.Select(d => (JsonNode)ReproductionSweep.Dataset(d, profile)),
+            Points(profile).Select(p => ComparedMethod.WithLabel(p.Method, p.Label)), model);
 
     /// <summary>One row per (dataset, point): setting, trainable parameters, our test accuracy, Table 5's where it has one.</summary>
     public static DataFrame Frame(SweepResult result, ReproductionProfile profile)

@@ -32,21 +32,12 @@ public static class Figure6
     public static string Label(string method, int rank) => $"{method} r={rank}";
 
     /// <summary>The sweep: methods × ranks; everything else at its default (α = 8, PEFT's, so the scaling α/r changes with r as it does when only r is set).</summary>
-    public static JsonObject Spec(ReproductionProfile profile, long seed, IEnumerable<string> datasets, JsonNode? model = null) => new()
-    {
-        ["name"] = $"figure6-{profile.ToString().ToLowerInvariant()}",
-        ["model"] = model?.DeepClone() ?? ReproductionSweep.VisionModel(profile),
-        ["datasets"] = new JsonArray(datasets.Select(d => ReproductionSweep.Dataset(d, profile)).ToArray()),
-        ["methods"] = new JsonArray((from m in Methods(profile)
-                                     from r in Ranks(profile)
-                                     select (JsonNode)new JsonObject
-                                     {
-                                         ["name"] = m.Method, ["rank"] = r, ["label"] = Label(m.Label, r),
-                                     }).ToArray()),
-        ["seeds"] = ReproductionSweep.Seeds(profile, seed),
-        ["learning_rates"] = ReproductionSweep.LearningRates(profile),
-        ["training"] = ReproductionSweep.Training(profile),
-    };
+    public static JsonObject Spec(ReproductionProfile profile, long seed, IEnumerable<string> datasets, JsonNode? model = null) =>
+        ReproductionSweep.Spec("figure6", profile, Modality.Vision, seed, datasets.Select(d => (JsonNode)ReproductionSweep.Dataset(d, profile)),
+            from m in Methods(profile)
+            from r in Ranks(profile)
+            select new JsonObject { ["name"] = m.Method, ["rank"] = r, ["label"] = Label(m.Label, r) },
+            model);
 
     /// <summary>One row per (dataset, method, rank): trainable parameters, mean ± std of the selected runs, min and max over all runs.</summary>
     public static DataFrame Frame(SweepResult result, ReproductionProfile profile)

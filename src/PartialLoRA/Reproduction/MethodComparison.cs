@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.Data.Analysis;
+using PartialLoRA.Backbones;
 using PartialLoRA.Experiments;
-using PartialLoRA.Runtime;
 
 namespace PartialLoRA.Reproduction;
 
@@ -9,10 +9,13 @@ namespace PartialLoRA.Reproduction;
 public sealed record ComparedMethod(string Label, JsonObject Spec)
 {
     /// <summary>The spec entry of a sweep: the engine's method object with the paper's name as its label.</summary>
-    public JsonObject ToSpecJson()
+    public JsonObject ToSpecJson() => WithLabel(Spec, Label);
+
+    /// <summary>A copy of the engine's method object <paramref name="method"/> labelled <paramref name="label"/>.</summary>
+    public static JsonObject WithLabel(JsonObject method, string label)
     {
-        var o = (JsonObject)Spec.DeepClone();
-        o["label"] = Label;
+        var o = (JsonObject)method.DeepClone();
+        o["label"] = label;
         return o;
     }
 }
@@ -32,77 +35,51 @@ public static class PaperMethods
     public static ComparedMethod Vera => new("VeRA", new JsonObject { ["name"] = "vera" });
 }
 
-/// <summary>
-/// One comparison of methods on datasets under §5's protocol: the sweep (model × datasets × methods × seeds × learning
-/// rates, training settings, top-k) as the engine's spec JSON.
-/// </summary>
-public sealed record ComparisonSetup(
-    string Name,
-    JsonObject Model,
-    IReadOnlyList<JsonObject> Datasets,
-    IReadOnlyList<ComparedMethod> Methods,
-    IReadOnlyList<long> Seeds,
-    IReadOnlyList<double> LearningRates,
-    JsonObject Training,
-    int TopK)
-{
-    public JsonObject ToSpecJson() => new()
-    {
-        ["name"] = Name,
-        ["model"] = Model.DeepClone(),
-        ["datasets"] = new JsonArray(Datasets.Select(d => (JsonNode)d.DeepClone()).ToArray()),
-        ["methods"] = new JsonArray(Methods.Select(m => (JsonNode)m.ToSpecJson()).ToArray()),
-        ["seeds"] = new JsonArray(Seeds.Select(s => (JsonNode)s).ToArray()),
-        ["learning_rates"] = new JsonArray(LearningRates.Select(l => (JsonNode)l).ToArray()),
-        ["training"] = Training.DeepClone(),
-        ["top_k"] = TopK,
-    };
-
-    /// <summary>The validated sweep spec (errors name the field, as for a spec file).</summary>
-    public SweepSpec Spec(ExperimentCatalog catalog) => SweepSpec.Parse(ToSpecJson().ToJsonString(), Name, catalog);
-
-    public int RunCount => Datasets.Count * Methods.Count * Seeds.Count * LearningRates.Count;
-}
-
 /// <summary>One (dataset, method) cell: ours under §5's protocol and, where the paper prints one, the paper's number.</summary>
 /// <param name="Score">Mean test score of the top-k runs by validation, in % (Matthews correlation × 100 for CoLA).</param>
 /// <param name="ParametersM">Trainable parameters (millions), mean over the selected runs.</param>
+/// <param name="TrainLoss">Training loss (mean over the selected runs) after the first and the last epoch: what the
+/// adapters learned on the training set, whether or not the test score moved.</param>
 public sealed record ComparisonPoint(string Dataset, string Method, string Metric, double Score, double Std, int Selected, int Runs,
-    double ParametersM, PaperScore? Paper);
+    double ParametersM, (double First, double Last) TrainLoss, PaperScore? Paper);
 
-/// <summary>
-/// Runs a comparison through the engine (results store at the notebook's <c>ResultsDir</c>: finished runs are reused,
-/// by this notebook or any other with the same run keys) and assembles ours-vs-paper tables.
-/// </summary>
+/// <summary>Ours-vs-paper tables of a comparison's runs (<see cref="ReproductionSweep.Run"/>).</summary>
 public static class MethodComparison
 {
     /// <summary>
-    /// Runs what the store does not hold yet, one line per run on <paramref name="log"/>, and returns §5's summary
-    /// (top-k by validation) of exactly this spec's runs.
+    /// §5.1–5.2's comparison sweep <paramref name="name"/> of <paramref name="methods"/>: smoke on CIFAR-10 or SST-2; lab
+    /// on every lab task (<see cref="FewShotBaselines"/>; QNLI trains on 80% of GLUE dev, its training split is not
+    /// offline); paper on Table 5's or Table 6's datasets. <paramref name="datasets"/> narrows the profile's list.
     /// </summary>
-    public static IReadOnlyList<SummaryRow> Run(SweepSpec spec, ExperimentCatalog catalog, string resultsDir, TextWriter? log = null,
-        string? cacheFolder = null, CancellationToken cancel = default)
+    public static JsonObject Spec(string name, ReproductionProfile profile, Modality modality, long seed, IEnumerable<ComparedMethod> methods,
+        string? backbones = null, IEnumerable<string>? datasets = null)
     {
-        using var executor = new RunExecutor(catalog, TorchRuntime.Device, CacheFolder.Resolve(cacheFolder));
-        var outcome = SweepRunner.Run(spec, resultsDir, null, executor, log is null ? null : new LogObserver(log), cancel);
-        log?.WriteLine($"{spec.Name}: {outcome.Planned} runs, {outcome.AlreadyFinished} reused from {resultsDir}, {outcome.Ran} run now ({outcome.Diverged} diverged)");
-        return Summary(spec, resultsDir);
+        var names = Datasets(profile, modality);
+        if (datasets is not null) names = names.Intersect(datasets).ToList();
+        var entries = names.Select(d => ReproductionSweep.Dataset(d, profile,
+            profile == ReproductionProfile.Lab && d == "qnli" ? new JsonObject { ["dev_split"] = true } : null));
+        return ReproductionSweep.Spec(name, profile, modality, seed, entries, methods.Select(m => m.ToSpecJson()),
+            ReproductionSweep.Model(profile, modality, backbones));
     }
 
-    /// <summary>§5's summary of the spec's runs found in the store (runs of other specs or code versions are left out).</summary>
-    public static IReadOnlyList<SummaryRow> Summary(SweepSpec spec, string resultsDir)
+    /// <summary>The comparison's datasets per profile (registry names).</summary>
+    public static IReadOnlyList<string> Datasets(ReproductionProfile profile, Modality modality) => (profile, modality) switch
     {
-        var keys = spec.Expand(CodeVersion.Current).Select(r => r.Key).ToHashSet();
-        var runs = ResultsStore.Load(resultsDir).Runs.Where(r => keys.Contains(r.Key));
-        return ProtocolSummary.Summarize(runs, spec.TopK);
-    }
+        (ReproductionProfile.Smoke, Modality.Vision) => ["cifar10"],
+        (ReproductionProfile.Smoke, _) => ["sst2"],
+        (ReproductionProfile.Lab, Modality.Vision) => FewShotBaselines.VisionTasks.Select(t => t.Task).ToList(),
+        (ReproductionProfile.Lab, _) => FewShotBaselines.TextTasks,
+        (_, Modality.Vision) => Table5.PaperDatasets,
+        _ => Table6.PaperDatasets,
+    };
 
     /// <summary>
     /// The summary as points in the spec's order (datasets, then methods as listed), each with the paper's number for
     /// the same (dataset, method) when <paramref name="paper"/> has one.
     /// </summary>
-    public static IReadOnlyList<ComparisonPoint> Points(SweepSpec spec, IReadOnlyList<SummaryRow> rows, IEnumerable<PaperScore> paper)
+    public static IReadOnlyList<ComparisonPoint> Points(SweepResult result, IEnumerable<PaperScore> paper)
     {
+        var (spec, rows) = (result.Spec, result.Summary);
         var printed = paper.ToList();
         var points = new List<ComparisonPoint>();
         foreach (var d in spec.Datasets.Select(d => d.Name).Distinct())
@@ -113,9 +90,16 @@ public static class MethodComparison
                 var metric = row.SelectionMetric;
                 var test = row.Test.TryGetValue(metric, out var t) ? t : new MeanStd(double.NaN, double.NaN, 0);
                 points.Add(new ComparisonPoint(d, label, metric, 100 * test.Mean, 100 * test.Std, row.Selected.Count, row.Runs,
-                    row.TrainableParameters.Mean / 1e6, printed.FirstOrDefault(p => p.Dataset == d && p.Method == label)));
+                    row.TrainableParameters.Mean / 1e6, TrainLoss(row.Selected), printed.FirstOrDefault(p => p.Dataset == d && p.Method == label)));
             }
         return points;
+    }
+
+    private static (double First, double Last) TrainLoss(IReadOnlyList<Experiments.RunRecord> runs)
+    {
+        var losses = runs.Select(r => r.Details["history"]?.AsArray()).Where(h => h is { Count: > 0 })
+            .Select(h => (First: h![0]!["train_loss"]!.GetValue<double>(), Last: h[^1]!["train_loss"]!.GetValue<double>())).ToList();
+        return losses.Count == 0 ? (double.NaN, double.NaN) : (losses.Average(l => l.First), losses.Average(l => l.Last));
     }
 
     /// <summary>
@@ -130,6 +114,8 @@ public static class MethodComparison
         new DoubleDataFrameColumn("± std", points.Select(p => p.Std)),
         new StringDataFrameColumn("top-k/runs", points.Select(p => $"{p.Selected}/{p.Runs}")),
         new DoubleDataFrameColumn("params (M)", points.Select(p => p.ParametersM)),
+        new DoubleDataFrameColumn("train loss, epoch 1", points.Select(p => p.TrainLoss.First)),
+        new DoubleDataFrameColumn("train loss, last", points.Select(p => p.TrainLoss.Last)),
         new DoubleDataFrameColumn("paper (%)", points.Select(p => p.Paper?.Score)),
         new DoubleDataFrameColumn("paper params (M)", points.Select(p => p.Paper?.ParametersM)));
 
@@ -168,22 +154,5 @@ public static class MethodComparison
             list.Add((p.Dataset, p.Method, 100 * (1 - p.ParametersM / d.ParametersM), paper));
         }
         return list;
-    }
-
-    // One plain line per finished run: notebooks capture stdout.
-    private sealed class LogObserver(TextWriter log) : ISweepObserver
-    {
-        private int total;
-
-        public void Started(SweepOutcome plan, IReadOnlyList<PlannedRun> todo) => total = todo.Count;
-        public void RunStarting(int index, PlannedRun run) { }
-        public void RunProgress(int index, PlannedRun run, Training.TrainingProgress progress) { }
-
-        public void RunFinished(int index, PlannedRun run, RunRecord record)
-        {
-            var score = record.Test is { } t && t.TryGetValue(record.SelectionMetric, out var v) ? $"test {record.SelectionMetric} {v:F4}" : record.Status;
-            log.WriteLine($"[{index + 1}/{total}] {run.Label} on {record.DatasetName}, seed {record.Seed}, lr {record.LearningRate:G3}: {score}, " +
-                          $"{record.TrainableParameters:N0} trainable, {record.WallSeconds:F1} s");
-        }
     }
 }

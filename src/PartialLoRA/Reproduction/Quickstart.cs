@@ -18,11 +18,8 @@ public static class Quickstart
     public const string Dataset = "cifar10";
 
     /// <summary>LoRA and Partial-LoRA on CIFAR-10 under the profile's protocol.</summary>
-    public static ComparisonSetup Setup(ReproductionProfile profile, string? backbones = null)
-    {
-        var vision = ComparisonProtocol.Vision("table5-vision", profile, [PaperMethods.Lora, PaperMethods.PartialLora], backbones);
-        return vision with { Name = "quickstart-" + profile.ToString().ToLowerInvariant(), Datasets = vision.Datasets.Where(d => d["name"]!.GetValue<string>() == Dataset).ToList() };
-    }
+    public static JsonObject Spec(ReproductionProfile profile, long seed, string? backbones = null) =>
+        MethodComparison.Spec("quickstart", profile, Modality.Vision, seed, [PaperMethods.Lora, PaperMethods.PartialLora], backbones, [Dataset]);
 
     /// <summary>The paper's numbers for CIFAR-10 (Table 5), LoRA and Partial-LoRA.</summary>
     public static IReadOnlyList<PaperScore> Paper =>

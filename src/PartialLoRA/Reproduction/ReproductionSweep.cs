@@ -1,44 +1,151 @@
 using System.Text.Json.Nodes;
-using PartialLoRA.Data;
 using PartialLoRA.Data.Registry;
 using PartialLoRA.Experiments;
-using PartialLoRA.Models;
+using PartialLoRA.Experiments.ModelProviders;
 using PartialLoRA.Runtime;
 using PartialLoRA.Training;
 using static TorchSharp.torch;
 
 namespace PartialLoRA.Reproduction;
 
-/// <summary>
-/// The runs of one sweep spec as found in the results store after <see cref="ReproductionSweep.Run"/>: only the
-/// runs whose keys the spec expands to (other notebooks' runs in the same store are ignored), summarised with
-/// §5's protocol (top-k by validation, mean ± std).
-/// </summary>
-public sealed record SweepResult(SweepSpec Spec, IReadOnlyList<RunRecord> Runs, IReadOnlyList<SummaryRow> Summary, int Missing)
+/// <summary>Which of the paper's two settings a sweep belongs to: vision (CLIP + few-shot image tasks) or language (DeBERTa-v3 + GLUE).</summary>
+public enum Modality
 {
-    /// <summary>The summary cell of a (dataset, method label), or null when the store has no run for it.</summary>
-    public SummaryRow? Cell(string dataset, string label) => Summary.FirstOrDefault(r => r.Dataset == dataset && r.Method == label);
-
-    /// <summary>The test score of a cell, by the dataset's selection metric (accuracy; Matthews correlation for CoLA).</summary>
-    public static MeanStd Score(SummaryRow? row) =>
-        row is not null && row.Test.TryGetValue(row.SelectionMetric, out var m) ? m : new MeanStd(double.NaN, double.NaN, 0);
-
-    /// <summary>Lowest and highest test score over every finished run of a cell (Fig. 6's min–max band).</summary>
-    public (double Min, double Max) Range(string dataset, string label)
-    {
-        var xs = Runs.Where(r => r.DatasetName == dataset && r.Label == label && r.Status == RunRecord.Ok && r.Test != null
-                                 && r.Test.ContainsKey(r.SelectionMetric)).Select(r => r.Test![r.SelectionMetric]).ToList();
-        return xs.Count == 0 ? (double.NaN, double.NaN) : (xs.Min(), xs.Max());
-    }
+    Vision,
+    Text,
 }
 
 /// <summary>
-/// Runs a paper element's sweep through the engine (<see cref="SweepRunner"/>) into a results store, so finished
-/// runs are reused by every notebook that plans the same run, and collects the spec's runs back. Also the pieces
-/// of §5's protocol the reproduction specs share per profile.
+/// The one way a paper element's training runs are made: <see cref="Spec"/> builds the engine's sweep spec for a
+/// profile (model, datasets, the element's methods, and the shared tail — seeds, learning rates, training settings,
+/// top-k), <see cref="Run"/> runs what the results store lacks through <see cref="SweepRunner"/> and reads the spec's
+/// runs back (<see cref="SweepResult"/>), so every notebook that plans the same run reuses it.
+/// <list type="bullet">
+/// <item><c>smoke</c> — the lab backbones on CPU in minutes: one seed (the notebook's), one learning rate, a few epochs;
+/// vision: <see cref="SmokeShots"/> shots per class, a seeded test subset, the first block's attention projections
+/// (<see cref="SmokeVisionTargets"/>); language: SST-2-sized subsets, the first layer's (<see cref="SmokeTextTargets"/>).</item>
+/// <item><c>lab</c> — §5's protocol on the lab backbones: 4 seeds × 5 learning rates, the engine's training defaults
+/// (20 epochs, batch 32, patience 5), top-5 mean, 16 shots (Flowers 6), whole test splits.</item>
+/// <item><c>paper</c> — the same protocol on the paper's models (<see cref="PaperModels"/>) and datasets.</item>
+/// </list>
 /// </summary>
 public static class ReproductionSweep
 {
+    /// <summary>Shots per class of an image dataset in smoke (§5's 16, so D_t and the training set are the paper's size).</summary>
+    public const int SmokeShots = 16;
+
+    /// <summary>Test images in smoke: a seeded subset large enough that a few points of accuracy are more than noise.</summary>
+    public const int SmokeVisionTestLimit = 1000;
+
+    public const int SmokeVisionEpochs = 3;
+    public const int SmokeTextEpochs = 1;
+    public const int SmokeBatchSize = 16;
+
+    /// <summary>The one learning rate of smoke runs: the top of §5's grid (1e-4·50^(k/4), k = 4).</summary>
+    public const double SmokeLearningRate = 5e-3;
+
+    public const int SmokeTextTrainLimit = 256;
+    public const int SmokeTextTestLimit = 300;
+    public const int SmokeTextMaxLength = 64;
+    public const double SmokeTextFewShotRatio = 0.002;
+
+    /// <summary>
+    /// Smoke adapts the first block's (layer's) attention projections only (every method without its own targets, so
+    /// all compare on the same layers): Algorithm 1's search then costs two layers' passes over D_t. The first block,
+    /// because on the lab backbones Algorithm 1 finds the later blocks' projections dispensable (0 rows and columns kept
+    /// at τ = 0.9). Lab and paper runs use each method's PEFT default targets.
+    /// </summary>
+    public const string SmokeVisionTargets = @"vision_model\.encoder\.layers\.0\.self_attn\.(q_proj|v_proj)";
+
+    public const string SmokeTextTargets = @"deberta\.encoder\.layer\.0\.attention\.self\.(query_proj|value_proj)";
+
+    /// <summary>§5: 4 seeds in lab/paper; the notebook's seed alone in smoke.</summary>
+    public static IReadOnlyList<long> Seeds(ReproductionProfile profile, long seed) =>
+        profile == ReproductionProfile.Smoke ? [seed] : SweepSpec.DefaultSeeds;
+
+    /// <summary>§5: 5 learning rates over 1e-4 … 5e-3 in lab/paper; <see cref="SmokeLearningRate"/> in smoke.</summary>
+    public static IReadOnlyList<double> LearningRates(ReproductionProfile profile) =>
+        profile == ReproductionProfile.Smoke ? [SmokeLearningRate] : SweepSpec.DefaultLearningRates;
+
+    /// <summary>The training block: the engine's (= §5's) defaults in lab/paper; a few epochs in smoke.</summary>
+    public static JsonObject Training(ReproductionProfile profile, Modality modality)
+    {
+        if (profile != ReproductionProfile.Smoke) return new JsonObject();
+        var epochs = modality == Modality.Vision ? SmokeVisionEpochs : SmokeTextEpochs;
+        return new JsonObject { ["epochs"] = epochs, ["batch_size"] = SmokeBatchSize, ["patience"] = epochs };
+    }
+
+    /// <summary>Top-k of §5's summary: the single run in smoke, 5 otherwise.</summary>
+    public static int TopK(ReproductionProfile profile) => profile == ReproductionProfile.Smoke ? 1 : SweepSpec.DefaultTopK;
+
+    /// <summary>
+    /// The model: the lab backbone (smoke, lab; <paramref name="backbones"/> overrides its folder) or the paper's model
+    /// from <see cref="PaperModels"/>.
+    /// </summary>
+    public static JsonObject Model(ReproductionProfile profile, Modality modality, string? backbones = null)
+    {
+        if (profile == ReproductionProfile.Paper) return (modality == Modality.Vision ? PaperModels.Clip : PaperModels.Deberta).Model();
+        var o = new JsonObject { ["name"] = modality == Modality.Vision ? LabBackboneModel.VisionName : LabBackboneModel.TextName };
+        if (backbones is not null) o["folder"] = backbones;
+        return o;
+    }
+
+    /// <summary>
+    /// A dataset entry with <paramref name="options"/>; in smoke an image dataset takes <see cref="SmokeShots"/> shots
+    /// and a <see cref="SmokeVisionTestLimit"/>-image test subset, a GLUE task the smoke text subsets — each unless
+    /// <paramref name="options"/> sets it.
+    /// </summary>
+    public static JsonObject Dataset(string name, ReproductionProfile profile, JsonObject? options = null)
+    {
+        var o = options is null ? new JsonObject() : (JsonObject)options.DeepClone();
+        o["name"] = name;
+        if (profile != ReproductionProfile.Smoke) return o;
+        void Default(string field, JsonNode value)
+        {
+            if (!o.ContainsKey(field)) o[field] = value;
+        }
+        if (DatasetRegistry.Get(name).IsImage)
+        {
+            Default("shots", SmokeShots);
+            Default("test_limit", SmokeVisionTestLimit);
+        }
+        else
+        {
+            Default("max_length", SmokeTextMaxLength);
+            Default("train_limit", SmokeTextTrainLimit);
+            Default("test_limit", SmokeTextTestLimit);
+            Default("few_shot_ratio", SmokeTextFewShotRatio);
+        }
+        return o;
+    }
+
+    /// <summary>
+    /// The sweep spec <c>&lt;name&gt;-&lt;profile&gt;</c>: <paramref name="model"/> (default <see cref="Model"/>),
+    /// <paramref name="datasets"/> (entries from <see cref="Dataset"/>), <paramref name="methods"/> (engine method
+    /// objects, each with its <c>label</c>) and the profile's seeds, learning rates, training settings and top-k.
+    /// </summary>
+    public static JsonObject Spec(string name, ReproductionProfile profile, Modality modality, long seed, IEnumerable<JsonNode> datasets,
+        IEnumerable<JsonObject> methods, JsonNode? model = null) => new()
+    {
+        ["name"] = $"{name}-{profile.ToString().ToLowerInvariant()}",
+        ["model"] = model?.DeepClone() ?? Model(profile, modality),
+        ["datasets"] = new JsonArray(datasets.Select(d => d.DeepClone()).ToArray()),
+        ["methods"] = new JsonArray(methods.Select(m => (JsonNode)Targets(m, profile, modality)).ToArray()),
+        ["seeds"] = new JsonArray(Seeds(profile, seed).Select(s => (JsonNode)s).ToArray()),
+        ["learning_rates"] = new JsonArray(LearningRates(profile).Select(l => (JsonNode)l).ToArray()),
+        ["training"] = Training(profile, modality),
+        ["top_k"] = TopK(profile),
+    };
+
+    private static JsonObject Targets(JsonObject method, ReproductionProfile profile, Modality modality)
+    {
+        var o = (JsonObject)method.DeepClone();
+        // the references without adapters (full fine-tuning, linear probe) have no targets
+        if (profile == ReproductionProfile.Smoke && !o.ContainsKey("target_modules") && o["name"]?.GetValue<string>() is not ("full" or "linear-probe"))
+            o["target_modules"] = modality == Modality.Vision ? SmokeVisionTargets : SmokeTextTargets;
+        return o;
+    }
+
     /// <summary>Validates the spec against the built-in catalog (every error names the field).</summary>
     public static SweepSpec Parse(JsonObject spec, string? dataRoot = null) =>
         SweepSpec.Parse(spec.ToJsonString(), spec["name"]?.GetValue<string>() ?? "reproduction", BuiltInCatalog.Create(dataRoot));
@@ -55,99 +162,10 @@ public static class ReproductionSweep
         var parsed = SweepSpec.Parse(spec.ToJsonString(), spec["name"]?.GetValue<string>() ?? "reproduction", catalog);
         using (var executor = new RunExecutor(catalog, device ?? TorchRuntime.Device, CacheFolder.Resolve(cacheDir)))
             SweepRunner.Run(parsed, resultsDir, null, executor, log is null ? null : new LineObserver(log), cancel);
-        return Collect(parsed, resultsDir);
+        return SweepResult.Collect(parsed, resultsDir);
     }
 
-    /// <summary>The spec's runs found in the store (no training).</summary>
-    public static SweepResult Collect(SweepSpec spec, string resultsDir)
-    {
-        var keys = spec.Expand(CodeVersion.Current).Select(r => r.Key).ToHashSet();
-        var runs = ResultsStore.Load(resultsDir).Runs.Where(r => keys.Contains(r.Key)).ToList();
-        return new SweepResult(spec, runs, ProtocolSummary.Summarize(runs, spec.TopK), keys.Count - runs.Count);
-    }
-
-    /// <summary>§5: 4 seeds in lab/paper; the notebook's seed alone in smoke.</summary>
-    public static JsonArray Seeds(ReproductionProfile profile, long seed) =>
-        profile == ReproductionProfile.Smoke ? [seed] : new JsonArray(SweepSpec.DefaultSeeds.Select(s => (JsonNode)s).ToArray());
-
-    /// <summary>§5: 5 learning rates over 1e-4 … 5e-3 in lab/paper; one (1e-3, inside that range) in smoke.</summary>
-    public static JsonArray LearningRates(ReproductionProfile profile) =>
-        profile == ReproductionProfile.Smoke ? [1e-3] : new JsonArray(SweepSpec.DefaultLearningRates.Select(l => (JsonNode)l).ToArray());
-
-    /// <summary>Training block: §5's defaults (20 epochs, batch 32, patience 5) in lab/paper; 3 epochs in smoke.</summary>
-    public static JsonObject Training(ReproductionProfile profile) => profile == ReproductionProfile.Smoke
-        ? new JsonObject { ["epochs"] = 3, ["batch_size"] = 32, ["patience"] = 3 }
-        : new JsonObject { ["epochs"] = 20, ["batch_size"] = 32, ["patience"] = 5 };
-
-    /// <summary>The vision model: the lab CLIP-ViT backbone (smoke, lab) or CLIP ViT-B/16 from <c>models/</c> (paper).</summary>
-    public static JsonNode VisionModel(ReproductionProfile profile) => profile == ReproductionProfile.Paper
-        ? new JsonObject { ["name"] = "clip-vit-b16", ["checkpoint"] = PaperVisionFolder }
-        : "lab-vision";
-
-    /// <summary>The text model: the lab DeBERTa-v3 backbone (smoke, lab) or DeBERTa-v3-base from <c>models/</c> (paper).</summary>
-    public static JsonNode TextModel(ReproductionProfile profile) => profile == ReproductionProfile.Paper
-        ? new JsonObject { ["name"] = "deberta-v3-base", ["checkpoint"] = PaperTextFolder }
-        : "lab-text";
-
-    public const string PaperVisionFolder = "models/clip-vit-base-patch16";
-    public const string PaperTextFolder = "models/deberta-v3-base";
-
-    /// <summary>Shots per class of an image dataset in smoke (the paper's 16 in lab/paper): Algorithm 1 and training scale with it.</summary>
-    public const int SmokeShots = 4;
-
-    /// <summary>
-    /// A dataset entry; in smoke the test split is cut to a seeded subset of <paramref name="smokeTestRows"/> rows
-    /// (and the training split to <paramref name="smokeTrainRows"/> when given), and image datasets use
-    /// <see cref="SmokeShots"/> shots per class.
-    /// </summary>
-    public static JsonNode Dataset(string name, ReproductionProfile profile, int smokeTestRows = 300, int? smokeTrainRows = null,
-        JsonObject? options = null)
-    {
-        var o = options is null ? new JsonObject() : (JsonObject)options.DeepClone();
-        o["name"] = name;
-        if (profile == ReproductionProfile.Smoke)
-        {
-            o["test_limit"] = smokeTestRows;
-            if (DatasetRegistry.Get(name).IsImage && o["shots"] is null) o["shots"] = SmokeShots;
-            if (smokeTrainRows is { } t) o["train_limit"] = t;
-        }
-        return o;
-    }
-
-    /// <summary>Which of <paramref name="datasets"/> the data root holds; the others with how to get them.</summary>
-    public static (IReadOnlyList<string> Present, IReadOnlyList<string> Missing) Available(IEnumerable<string> datasets, string? dataRoot = null)
-    {
-        var root = DataRoot.Resolve(dataRoot);
-        var present = new List<string>();
-        var missing = new List<string>();
-        foreach (var d in datasets)
-            try
-            {
-                DatasetRegistry.Open(DatasetRegistry.Get(d), root);
-                present.Add(d);
-            }
-            catch (DatasetNotFoundException e)
-            {
-                missing.Add($"{d}: {e.Message}");
-            }
-        return (present, missing);
-    }
-
-    /// <summary>
-    /// What the paper profile lacks: each model folder without <c>config.json</c> (with how to supply it) and each
-    /// dataset the data root does not hold. Empty when everything is there.
-    /// </summary>
-    public static IReadOnlyList<string> MissingPaperAssets(IEnumerable<string> modelFolders, IEnumerable<string> datasets, string? dataRoot = null)
-    {
-        var missing = new List<string>();
-        foreach (var folder in modelFolders)
-            if (!File.Exists(Path.Combine(folder, HfModelFolder.ConfigFileName)))
-                missing.Add($"model weights: {Path.GetFullPath(folder)} is missing. {HfModelFolder.HowToSupply(folder)}");
-        missing.AddRange(Available(datasets, dataRoot).Missing.Select(m => "dataset " + m));
-        return missing;
-    }
-
-    /// <summary>One line per run: what runs, then its validation/test scores, parameters and time.</summary>
+    /// <summary>One line per run: what runs, then its test score, parameters and time.</summary>
     private sealed class LineObserver(TextWriter log) : ISweepObserver
     {
         private int total;

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.Data.Analysis;
 using PartialLoRA.Backbones;
+using PartialLoRA.Experiments.Methods;
 using PartialLoRA.Models;
 
 namespace PartialLoRA.Reproduction;
@@ -32,45 +33,34 @@ public static class Table1
         new(Partial, 94.9, "68K (0.001%)"),
     ];
 
-    public const string PaperModelFolder = "models/Llama-2-7b-hf";
-
     /// <summary>
     /// The model: the lab DeBERTa-v3 text backbone (smoke, lab) — pretrained by us (MLM on GLUE text), so Algorithm 1
     /// has a meaningful μ to preserve; the lab LLaMA preset exists only randomly initialised, which would make the
-    /// derived ratios meaningless — or LLaMA-2-7B from <c>models/</c> (paper).
+    /// derived ratios meaningless — or LLaMA-2-7B from <see cref="PaperModels"/> (paper).
     /// </summary>
     public static JsonNode Model(ReproductionProfile profile) => profile == ReproductionProfile.Paper
-        ? new JsonObject { ["name"] = "llama-2-7b", ["checkpoint"] = PaperModelFolder }
-        : "lab-text";
-
-    /// <summary>SST-2; smoke: 512 training sentences, 300 test sentences, max length 64, D_t = 0.4% of the training split.</summary>
-    public static JsonNode Dataset(ReproductionProfile profile) => profile == ReproductionProfile.Smoke
-        ? ReproductionSweep.Dataset("sst2", profile, smokeTestRows: 300, smokeTrainRows: 512,
-            options: new JsonObject { ["max_length"] = 64, ["few_shot_ratio"] = 0.004 })
-        : "sst2";
+        ? PaperModels.Llama.Model()
+        : ReproductionSweep.Model(profile, Modality.Text);
 
     /// <summary>Stage 1: FT, LoRA and Partial-LoRA (their runs fix the masking density of stage 2).</summary>
     public static JsonObject Spec(ReproductionProfile profile, long seed, JsonNode? model = null) => Build(profile, seed, model, "table1",
     [
         new JsonObject { ["name"] = "full", ["label"] = FullFineTuning },
-        new JsonObject { ["name"] = "lora", ["label"] = Lora },
-        new JsonObject { ["name"] = "partial-lora", ["label"] = Partial },
+        new JsonObject { ["name"] = "lora", ["label"] = Lora, ["target_modules"] = AdapterOptions.DefaultTargets },
+        new JsonObject { ["name"] = "partial-lora", ["label"] = Partial, ["target_modules"] = AdapterOptions.DefaultTargets },
     ]);
 
     /// <summary>Stage 2: random element masking of ΔW at <paramref name="density"/>.</summary>
     public static JsonObject MaskingSpec(ReproductionProfile profile, long seed, double density, JsonNode? model = null) =>
-        Build(profile, seed, model, "table1-masking", [new JsonObject { ["name"] = "masking", ["density"] = density, ["label"] = Masking }]);
+        Build(profile, seed, model, "table1-masking",
+            [new JsonObject { ["name"] = "masking", ["density"] = density, ["label"] = Masking, ["target_modules"] = AdapterOptions.DefaultTargets }]);
 
-    private static JsonObject Build(ReproductionProfile profile, long seed, JsonNode? model, string name, JsonObject[] methods) => new()
-    {
-        ["name"] = $"{name}-{profile.ToString().ToLowerInvariant()}",
-        ["model"] = model?.DeepClone() ?? Model(profile),
-        ["datasets"] = new JsonArray(Dataset(profile)),
-        ["methods"] = new JsonArray(methods.Select(m => (JsonNode)m).ToArray()),
-        ["seeds"] = ReproductionSweep.Seeds(profile, seed),
-        ["learning_rates"] = ReproductionSweep.LearningRates(profile),
-        ["training"] = ReproductionSweep.Training(profile),
-    };
+    /// <summary>
+    /// SST-2 (smoke: <see cref="ReproductionSweep"/>'s text subsets) on <see cref="Model"/>; the adapters target every
+    /// layer in every profile, as <see cref="Shapes(ReproductionProfile)"/> counts them for the matched density.
+    /// </summary>
+    private static JsonObject Build(ReproductionProfile profile, long seed, JsonNode? model, string name, JsonObject[] methods) =>
+        ReproductionSweep.Spec(name, profile, Modality.Text, seed, [ReproductionSweep.Dataset("sst2", profile)], methods, model ?? Model(profile));
 
     /// <summary>The adapted weights (LoRA's default targets, the attention query and value projections): Σ m·n and Σ (m + n).</summary>
     public sealed record TargetShapes(long Elements, long RowsPlusColumns, int Modules);
@@ -88,7 +78,7 @@ public static class Table1
 
     /// <summary>The shapes of the profile's model, read from its config.json (the lab text backbone, or the paper's folder).</summary>
     public static TargetShapes Shapes(ReproductionProfile profile) => Shapes(HfModelFolder.ReadConfig(
-        profile == ReproductionProfile.Paper ? PaperModelFolder : LabBackbones.VerifiedFolder(LabBackbones.TextName)));
+        profile == ReproductionProfile.Paper ? PaperModels.Llama.Path() : LabBackbones.VerifiedFolder(LabBackbones.TextName)));
 
     /// <summary>
     /// The masking density that trains as many ΔW entries as Partial-LoRA's adapters: both runs also train the head,

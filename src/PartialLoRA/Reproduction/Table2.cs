@@ -61,23 +61,10 @@ public static class Table2
         profile == ReproductionProfile.Smoke ? ["cifar10"] : Paper.Select(p => p.Dataset).ToList();
 
     /// <summary>The sweep: <paramref name="datasets"/> × the six columns, §5's seeds and learning rates per profile.</summary>
-    public static JsonObject Spec(ReproductionProfile profile, long seed, IEnumerable<string> datasets, JsonNode? model = null) => new()
-    {
-        ["name"] = $"table2-{profile.ToString().ToLowerInvariant()}",
-        ["model"] = model?.DeepClone() ?? ReproductionSweep.VisionModel(profile),
-        ["datasets"] = new JsonArray(datasets.Select(d => ReproductionSweep.Dataset(d, profile)).ToArray()),
-        ["methods"] = new JsonArray(Columns.Select(c => (JsonNode)WithLabel(c)).ToArray()),
-        ["seeds"] = ReproductionSweep.Seeds(profile, seed),
-        ["learning_rates"] = ReproductionSweep.LearningRates(profile),
-        ["training"] = ReproductionSweep.Training(profile),
-    };
-
-    private static JsonObject WithLabel(Column c)
-    {
-        var o = (JsonObject)c.Method.DeepClone();
-        o["label"] = c.Label;
-        return o;
-    }
+    public static JsonObject Spec(ReproductionProfile profile, long seed, IEnumerable<string> datasets, JsonNode? model = null) =>
+        ReproductionSweep.Spec("table2", profile, Modality.Vision, seed,
+            datasets.Select(d => (JsonNode)ReproductionSweep.Dataset(d, profile)),
+            Columns.Select(c => ComparedMethod.WithLabel(c.Method, c.Label)), model);
 
     /// <summary>
     /// Ours beside the paper: one row per (dataset, column) with our test accuracy (mean ± std over the selected runs,

@@ -44,23 +44,18 @@ public static class Table3
     public static IReadOnlyList<string> Datasets(ReproductionProfile profile) =>
         profile == ReproductionProfile.Smoke ? ["gtsrb"] : Paper.Select(p => p.Dataset).ToList();
 
-    /// <summary>Whole training split (<c>"whole": true</c>); smoke keeps a seeded subset of 400 training images and 300 test images.</summary>
-    public static JsonObject Spec(ReproductionProfile profile, long seed, IEnumerable<string> datasets, JsonNode? model = null) => new()
-    {
-        ["name"] = $"table3-{profile.ToString().ToLowerInvariant()}",
-        ["model"] = model?.DeepClone() ?? ReproductionSweep.VisionModel(profile),
-        ["datasets"] = new JsonArray(datasets.Select(d => ReproductionSweep.Dataset(d, profile, smokeTestRows: 300, smokeTrainRows: 400,
-            options: new JsonObject { ["whole"] = true })).ToArray()),
-        ["methods"] = new JsonArray(Columns.Select(c =>
-        {
-            var o = (JsonObject)c.Method.DeepClone();
-            o["label"] = c.Label;
-            return (JsonNode)o;
-        }).ToArray()),
-        ["seeds"] = ReproductionSweep.Seeds(profile, seed),
-        ["learning_rates"] = ReproductionSweep.LearningRates(profile),
-        ["training"] = ReproductionSweep.Training(profile),
-    };
+    /// <summary>Smoke keeps seeded subsets of the training and test splits (whole-dataset training, CPU-sized).</summary>
+    public const int SmokeTrainRows = 400;
+
+    public const int SmokeTestRows = 300;
+
+    /// <summary>Whole training split (<c>"whole": true</c>); smoke: <see cref="SmokeTrainRows"/> training and <see cref="SmokeTestRows"/> test images.</summary>
+    public static JsonObject Spec(ReproductionProfile profile, long seed, IEnumerable<string> datasets, JsonNode? model = null) =>
+        ReproductionSweep.Spec("table3", profile, Modality.Vision, seed,
+            datasets.Select(d => (JsonNode)ReproductionSweep.Dataset(d, profile, profile == ReproductionProfile.Smoke
+                ? new JsonObject { ["whole"] = true, ["train_limit"] = SmokeTrainRows, ["test_limit"] = SmokeTestRows }
+                : new JsonObject { ["whole"] = true })),
+            Columns.Select(c => ComparedMethod.WithLabel(c.Method, c.Label)), model);
 
     /// <summary>One row per (dataset, method): ours (mean ± std, %), trainable parameters, runs, the paper's number.</summary>
     public static DataFrame Frame(SweepResult result) =>

@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+
 namespace PartialLoRA.Reproduction;
 
 /// <summary>
@@ -12,8 +14,11 @@ public static class Table5
     public static IReadOnlyList<ComparedMethod> Methods =>
         [PaperMethods.Lora, PaperMethods.PartialLora, PaperMethods.Vera, PaperMethods.LoraPlus, PaperMethods.Dora, PaperMethods.AdaLora, PaperMethods.PartialAdaLora];
 
-    public static ComparisonSetup Setup(ReproductionProfile profile, string? backbones = null) =>
-        ComparisonProtocol.Vision("table5-vision", profile, Methods, backbones);
+    /// <summary>Table 5's datasets in its column order (registry names).</summary>
+    public static readonly IReadOnlyList<string> PaperDatasets = ["pets", "flowers102", "cifar10", "cifar100", "fer2013", "gtsrb", "fgvc-aircraft", "imagenet"];
+
+    public static JsonObject Spec(ReproductionProfile profile, long seed, string? backbones = null) =>
+        MethodComparison.Spec("table5-vision", profile, Modality.Vision, seed, Methods, backbones);
 
     /// <summary>Every number Table 5 prints: score (%) and parameters (M) per method and dataset.</summary>
     public static IReadOnlyList<PaperScore> Paper { get; } = Rows(
@@ -26,5 +31,5 @@ public static class Table5
         ("Partial-AdaLoRA", [(93.38, 0.12), (94.62, 0.26), (94.11, 0.15), (81.02, 0.29), (58.77, 0.21), (93.79, 0.25), (52.22, 0.30), (72.79, 0.22)]));
 
     private static List<PaperScore> Rows(params (string Method, (double Score, double Params)[] Cells)[] rows) =>
-        rows.SelectMany(r => r.Cells.Select((c, i) => new PaperScore(Source, ComparisonProtocol.PaperVisionDatasets[i], r.Method, c.Score, c.Params))).ToList();
+        rows.SelectMany(r => r.Cells.Select((c, i) => new PaperScore(Source, PaperDatasets[i], r.Method, c.Score, c.Params))).ToList();
 }

@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+
 namespace PartialLoRA.Reproduction;
 
 /// <summary>
@@ -12,8 +14,15 @@ public static class Table6
     public static IReadOnlyList<ComparedMethod> Methods =>
         [PaperMethods.Lora, PaperMethods.PartialLora, PaperMethods.PartialAdaLora, PaperMethods.Vera, PaperMethods.LoraPlus, PaperMethods.Dora, PaperMethods.AdaLora];
 
-    public static ComparisonSetup Setup(ReproductionProfile profile, string? backbones = null) =>
-        ComparisonProtocol.Language("table6-language", profile, Methods, backbones);
+    /// <summary>Table 6's datasets in its column order.</summary>
+    public static readonly IReadOnlyList<string> PaperDatasets = ["sst2", "qnli", "mrpc", "cola"];
+
+    /// <summary>
+    /// Language: Algorithm 1 derives on D_t (2% / 5% of the training split) and training uses the whole training split
+    /// (§5); validation = test = GLUE dev.
+    /// </summary>
+    public static JsonObject Spec(ReproductionProfile profile, long seed, string? backbones = null) =>
+        MethodComparison.Spec("table6-language", profile, Modality.Text, seed, Methods, backbones);
 
     /// <summary>Every number Table 6 prints (columns SST-2, QNLI, MRPC, CoLA).</summary>
     public static IReadOnlyList<PaperScore> Paper { get; } = Rows(
@@ -25,5 +34,5 @@ public static class Table6
         ("DoRA", [(96.10, 1.41), (94.14, 1.41), (90.68, 1.41), (72.11, 1.41)]));
 
     private static List<PaperScore> Rows(params (string Method, (double Score, double Params)[] Cells)[] rows) =>
-        rows.SelectMany(r => r.Cells.Select((c, i) => new PaperScore(Source, ComparisonProtocol.PaperTextDatasets[i], r.Method, c.Score, c.Params))).ToList();
+        rows.SelectMany(r => r.Cells.Select((c, i) => new PaperScore(Source, PaperDatasets[i], r.Method, c.Score, c.Params))).ToList();
 }

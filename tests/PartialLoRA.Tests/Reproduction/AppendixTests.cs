@@ -97,15 +97,14 @@ public class AppendixTests
     public void Sweep_specs_of_every_profile_validate_against_the_catalog()
     {
         var catalog = BuiltInCatalog.Create(TestSupport.TempDir("repro-specs"));
-        foreach (var (size, smoke) in new[] { (SweepSize.Smoke, true), (SweepSize.Lab, false) })
+        foreach (var profile in new[] { ReproductionProfile.Smoke, ReproductionProfile.Lab })
         {
-            var specs = AppendixH.Datasets(smoke).Select(d => LabSweeps.Spec("h", d, size, AppendixH.Methods()))
-                .Append(LabSweeps.Spec("d", "cifar10", size, AppendixD.Methods(smoke)));
-            foreach (var json in specs)
+            foreach (var json in new[] { AppendixH.Spec(profile, 0), AppendixD.Spec(profile, 0), AppendixC.Spec(profile, 0) })
             {
                 var spec = SweepSpec.Parse(json.ToJsonString(), "test", catalog);
                 var runs = spec.Expand("test");
-                Assert.Equal(spec.Methods.Count * size.Seeds.Length * size.LearningRates.Length, runs.Count);
+                Assert.Equal(profile == ReproductionProfile.Smoke ? 1 : 4 * 5, spec.Seeds.Count * spec.LearningRates.Count);
+                Assert.Equal(spec.Datasets.Count * spec.Methods.Count * spec.Seeds.Count * spec.LearningRates.Count, runs.Count);
                 Assert.Equal(runs.Count, runs.Select(r => r.Key).Distinct().Count());
                 Assert.Equal(spec.Methods.Count, runs.Select(r => r.Label).Distinct().Count());
             }

@@ -18,17 +18,18 @@ public class Figure6Tests
     [Fact]
     public void The_band_spans_all_runs_while_the_line_is_the_protocol_mean()
     {
-        var spec = Parse(Figure6.Spec(ReproductionProfile.Smoke, 0, ["cifar10"], VisionPreset));
+        // lab: top-5 of the runs, so the line is the mean of both LoRA r=1 runs
+        var spec = Parse(Figure6.Spec(ReproductionProfile.Lab, 0, ["cifar10"], VisionPreset));
         var result = Result(spec, [
             ("cifar10", "LoRA r=1", 0, 0.30, 400), ("cifar10", "LoRA r=1", 1, 0.50, 400), ("cifar10", "LoRA r=4", 0, 0.45, 800),
         ]);
-        var c = Figure6.Curve(result, "cifar10", "LoRA", ReproductionProfile.Smoke);
+        var c = Figure6.Curve(result, "cifar10", "LoRA", ReproductionProfile.Lab);
         Assert.Equal([1.0, 4], c.Rank);
         Assert.Equal([40.0, 45], c.Mean.Select(m => Math.Round(m, 6)));
         Assert.Equal([30.0, 45], c.Min.Select(m => Math.Round(m, 6)));
         Assert.Equal([50.0, 45], c.Max.Select(m => Math.Round(m, 6)));
         Assert.Equal([400.0, 800], c.Parameters);
-        Assert.Empty(Figure6.Curve(result, "cifar10", "Partial-LoRA", ReproductionProfile.Smoke).Rank);
-        Assert.Equal(6, Figure6.Frame(result, ReproductionProfile.Smoke).Rows.Count);
+        Assert.Empty(Figure6.Curve(result, "cifar10", "Partial-LoRA", ReproductionProfile.Lab).Rank);
+        Assert.Equal(3 * 5, Figure6.Frame(result, ReproductionProfile.Lab).Rows.Count);
     }
 }

@@ -8,9 +8,12 @@ namespace PartialLoRA.Tests.Reproduction;
 /// <summary>Ours-vs-paper assembly from a results store holding records made up for the test (inputs, not measurements).</summary>
 public class MethodComparisonTests
 {
+    private static SweepSpec Smoke() =>
+        SweepSpec.Parse(Table5.Spec(ReproductionProfile.Smoke, 0, ReproductionFixtures.Backbones).ToJsonString(), "t5", ReproductionFixtures.Catalog);
+
     private static (SweepSpec Spec, string Store) StoreWithRuns()
     {
-        var spec = Table5.Setup(ReproductionProfile.Smoke, ReproductionFixtures.Backbones).Spec(ReproductionFixtures.Catalog);
+        var spec = Smoke();
         var store = TestSupport.TempDir("repro-store");
         using var writer = ResultsWriter.Open(store, null);
         var i = 0;
@@ -30,7 +33,7 @@ public class MethodComparisonTests
     public void Points_and_frames_put_ours_beside_the_paper()
     {
         var (spec, store) = StoreWithRuns();
-        var points = MethodComparison.Points(spec, MethodComparison.Summary(spec, store), Table5.Paper);
+        var points = MethodComparison.Points(SweepResult.Collect(spec, store), Table5.Paper);
         Assert.Equal(Table5.Methods.Select(m => m.Label), points.Select(p => p.Method));
         var lora = points[0];
         Assert.Equal(("cifar10", "accuracy", 1, 1), (lora.Dataset, lora.Metric, lora.Selected, lora.Runs));
@@ -41,7 +44,7 @@ public class MethodComparisonTests
         Assert.Equal(41.0, partial.Score, 9);
 
         var frame = MethodComparison.Frame(points);
-        Assert.Equal(["dataset", "method", "metric", "ours (%)", "± std", "top-k/runs", "params (M)", "paper (%)", "paper params (M)"],
+        Assert.Equal(["dataset", "method", "metric", "ours (%)", "± std", "top-k/runs", "params (M)", "train loss, epoch 1", "train loss, last", "paper (%)", "paper params (M)"],
             frame.Columns.Select(c => c.Name));
         Assert.Equal(94.35, (double)frame.Columns["paper (%)"][1]!);
         Assert.Equal(0.17, (double)frame.Columns["paper params (M)"][1]!);
@@ -56,7 +59,7 @@ public class MethodComparisonTests
     public void Reductions_compare_each_masked_method_with_its_dense_one()
     {
         var (spec, store) = StoreWithRuns();
-        var points = MethodComparison.Points(spec, MethodComparison.Summary(spec, store), Table5.Paper);
+        var points = MethodComparison.Points(SweepResult.Collect(spec, store), Table5.Paper);
         var r = MethodComparison.Reductions(points, Figure2.MaskedToDense);
         Assert.Equal(["Partial-LoRA", "Partial-AdaLoRA"], r.Select(x => x.Method));
         Assert.All(r, x => Assert.Equal(75.0, x.ReductionPercent, 9));
@@ -67,8 +70,27 @@ public class MethodComparisonTests
     [Fact]
     public void A_spec_without_runs_in_the_store_has_no_points()
     {
-        var spec = Table5.Setup(ReproductionProfile.Smoke, ReproductionFixtures.Backbones).Spec(ReproductionFixtures.Catalog);
+        var spec = Smoke();
         var empty = TestSupport.TempDir("repro-empty");
-        Assert.Empty(MethodComparison.Points(spec, MethodComparison.Summary(spec, empty), Table5.Paper));
+        var result = SweepResult.Collect(spec, empty);
+        Assert.Equal(7, result.Missing);
+        Assert.Empty(MethodComparison.Points(result, Table5.Paper));
+    }
+
+    [Fact]
+    public void A_run_made_under_another_label_is_read_under_this_specs_label()
+    {
+        var table5 = Smoke();
+        var store = TestSupport.TempDir("repro-relabel");
+        using (var writer = ResultsWriter.Open(store, null))
+            foreach (var run in table5.Expand(CodeVersion.Current))
+                writer.Append(ExperimentSupport.Record(run.Config, val: 0.5, test: 0.5, run.Label, 100));
+        // Table 2's "Partial-LoRA (SVD)" is Table 5's "Partial-LoRA": same configuration, same key.
+        var table2 = SweepSpec.Parse(Table2.Spec(ReproductionProfile.Smoke, 0, ["cifar10"], ReproductionSweep.Model(ReproductionProfile.Smoke, Modality.Vision,
+            ReproductionFixtures.Backbones)).ToJsonString(), "t2", ReproductionFixtures.Catalog);
+        var result = SweepResult.Collect(table2, store);
+        Assert.Equal(["LoRA", "Partial-LoRA (SVD)"], result.Runs.Select(r => r.Label).Order(StringComparer.Ordinal));
+        Assert.NotNull(result.Cell("cifar10", "Partial-LoRA (SVD)"));
+        Assert.Equal(4, result.Missing);
     }
 }

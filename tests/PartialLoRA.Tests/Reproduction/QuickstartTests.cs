@@ -11,8 +11,7 @@ public class QuickstartTests
     [InlineData(ReproductionProfile.Lab, 40)]
     public void Lora_and_partial_lora_on_cifar10(ReproductionProfile profile, int runs)
     {
-        var setup = Quickstart.Setup(profile, ReproductionFixtures.Backbones);
-        var spec = setup.Spec(ReproductionFixtures.Catalog);
+        var spec = SweepSpec.Parse(Quickstart.Spec(profile, 0, ReproductionFixtures.Backbones).ToJsonString(), "q", ReproductionFixtures.Catalog);
         Assert.Equal(["cifar10"], spec.Datasets.Select(d => d.Name));
         Assert.Equal(["lora", "partial-lora"], spec.Methods.Select(m => m.Spec.Name));
         Assert.Equal(runs, spec.Expand(CodeVersion.Current).Count);

@@ -37,6 +37,9 @@ public class ReproductionSweepTests
         var row = Assert.Single(first.Summary);
         Assert.Equal(2, row.Runs);
         Assert.False(double.IsNaN(SweepResult.Score(first.Cell("synthetic-blobs", "full")).Mean));
+        // the training loss after the first and the last epoch come from the runs' histories
+        var point = Assert.Single(MethodComparison.Points(first, []));
+        Assert.True(double.IsFinite(point.TrainLoss.First) && double.IsFinite(point.TrainLoss.Last), $"{point.TrainLoss}");
 
         var other = ReproductionSweep.Run(Blobs("linear-probe"), store, device: torch.CPU, cacheDir: TestSupport.TempDir("repro-cache"));
         Assert.Equal(4, ResultsStore.Load(store).Runs.Count);
@@ -52,15 +55,59 @@ public class ReproductionSweepTests
     public void Missing_paper_assets_name_the_folder_and_the_dataset()
     {
         var empty = TestSupport.TempDir("repro-data");
-        var model = Path.Combine(TestSupport.TempDir("repro-models"), "clip-vit-base-patch16");
-        var missing = ReproductionSweep.MissingPaperAssets([model], ["pets"], empty);
+        var models = TestSupport.TempDir("repro-models");
+        var missing = PaperModels.Missing([PaperModels.Clip], ["pets"], empty, models);
         Assert.Equal(2, missing.Count);
-        Assert.Contains(model, missing[0]);
+        Assert.StartsWith("model clip-vit-b16: ", missing[0]);
+        Assert.Contains(Path.Combine(models, "clip-vit-base-patch16"), missing[0]);
+        Assert.Contains("config.json, model.safetensors", missing[0]);
         Assert.Contains("partial-lora hub download", missing[0]);
         Assert.StartsWith("dataset pets:", missing[1]);
-        var (present, absent) = ReproductionSweep.Available(["pets"], empty);
+
+        // config.json alone is not a model: the weights are still missing.
+        Directory.CreateDirectory(PaperModels.Llama.Path(models));
+        File.WriteAllText(Path.Combine(PaperModels.Llama.Path(models), "config.json"), "{}");
+        Assert.Contains("lacks model.safetensors (", PaperModels.MissingWeights(PaperModels.Llama, models));
+        File.WriteAllText(Path.Combine(PaperModels.Llama.Path(models), "model.safetensors"), "");
+        Assert.Null(PaperModels.MissingWeights(PaperModels.Llama, models));
+        Assert.Equal(PaperModels.Llama.Path(models), PaperModels.Llama.Model(models)["checkpoint"]!.GetValue<string>());
+
+        var (present, absent) = PaperModels.Available(["pets"], empty);
         Assert.Empty(present);
         Assert.Single(absent);
+    }
+
+    [Theory]
+    [InlineData(ReproductionProfile.Smoke)]
+    [InlineData(ReproductionProfile.Lab)]
+    public void Every_spec_shares_the_profiles_tail(ReproductionProfile profile)
+    {
+        JsonObject[] specs =
+        [
+            Table5.Spec(profile, 7), Table6.Spec(profile, 7), Table1.Spec(profile, 7), Table2.Spec(profile, 7, ["cifar10"]),
+            Table3.Spec(profile, 7, ["gtsrb"]), Figure5.Spec(profile, 7, ["cifar10"]), Figure6.Spec(profile, 7, ["cifar10"]),
+            AppendixC.Spec(profile, 7), AppendixD.Spec(profile, 7), AppendixH.Spec(profile, 7),
+        ];
+        foreach (var spec in specs)
+        {
+            var vision = spec["model"]!["name"]!.GetValue<string>() == "lab-vision";
+            var tail = ReproductionSweep.Spec("x", profile, vision ? Modality.Vision : Modality.Text, 7, [], []);
+            foreach (var field in new[] { "seeds", "learning_rates", "training", "top_k" })
+                Assert.True(JsonNode.DeepEquals(tail[field], spec[field]), $"{spec["name"]}: {field}");
+            Assert.EndsWith("-" + profile.ToString().ToLowerInvariant(), spec["name"]!.GetValue<string>());
+        }
+    }
+
+    [Fact]
+    public void Smoke_datasets_are_cut_to_the_smoke_sizes_unless_the_element_sets_them()
+    {
+        var cifar = ReproductionSweep.Dataset("cifar10", ReproductionProfile.Smoke);
+        Assert.Equal((ReproductionSweep.SmokeShots, ReproductionSweep.SmokeVisionTestLimit), (cifar["shots"]!.GetValue<int>(), cifar["test_limit"]!.GetValue<int>()));
+        var sst2 = ReproductionSweep.Dataset("sst2", ReproductionProfile.Smoke, new JsonObject { ["train_limit"] = 9 });
+        Assert.Equal(9, sst2["train_limit"]!.GetValue<int>());
+        Assert.Equal(ReproductionSweep.SmokeTextFewShotRatio, sst2["few_shot_ratio"]!.GetValue<double>());
+        Assert.Equal(["name"], ReproductionSweep.Dataset("cifar10", ReproductionProfile.Lab).Select(p => p.Key));
+        Assert.Equal(PaperModels.Clip.Model().ToJsonString(), ReproductionSweep.Model(ReproductionProfile.Paper, Modality.Vision).ToJsonString());
     }
 
     [Fact]

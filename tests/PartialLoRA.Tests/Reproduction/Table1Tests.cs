@@ -44,16 +44,18 @@ public class Table1Tests
     {
         var stage1 = Parse(Table1.Spec(ReproductionProfile.Smoke, 0, TextPreset));
         Assert.Equal(["full", "lora", "partial-lora"], stage1.Methods.Select(m => m.Spec.Name));
+        // every layer in smoke too: the matched density counts them all
+        Assert.All(stage1.Methods.Skip(1), m => Assert.Equal("default", m.Spec.Options["target_modules"]!.GetValue<string>()));
         var sst2 = stage1.Datasets.Single();
-        Assert.Equal(("sst2", 512, 300, 64), (sst2.Name, sst2.Options["train_limit"]!.GetValue<int>(), sst2.Options["test_limit"]!.GetValue<int>(),
+        Assert.Equal(("sst2", ReproductionSweep.SmokeTextTrainLimit, ReproductionSweep.SmokeTextTestLimit, ReproductionSweep.SmokeTextMaxLength), (sst2.Name, sst2.Options["train_limit"]!.GetValue<int>(), sst2.Options["test_limit"]!.GetValue<int>(),
             sst2.Options["max_length"]!.GetValue<int>()));
         var a = Parse(Table1.MaskingSpec(ReproductionProfile.Smoke, 0, 0.25, TextPreset)).Expand("t").Single();
         var b = Parse(Table1.MaskingSpec(ReproductionProfile.Smoke, 0, 0.5, TextPreset)).Expand("t").Single();
         Assert.Equal(0.25, a.Config.Method.Options["density"]!.GetValue<double>());
         Assert.NotEqual(a.Key, b.Key);
         Assert.Equal(3 * 20, Parse(Table1.Spec(ReproductionProfile.Lab, 0, TextPreset)).Expand("t").Count);
-        Assert.Equal("llama-2-7b", Table1.Model(ReproductionProfile.Paper)["name"]!.GetValue<string>());
-        Assert.Equal("lab-text", Table1.Model(ReproductionProfile.Lab).GetValue<string>());
+        Assert.Equal(PaperModels.Llama.Model().ToJsonString(), Table1.Model(ReproductionProfile.Paper).ToJsonString());
+        Assert.Equal("lab-text", Table1.Model(ReproductionProfile.Lab)["name"]!.GetValue<string>());
     }
 
     [Fact]

@@ -24,7 +24,7 @@ public class Table2Tests
         Assert.Equal(Table2.Columns.Select(c => c.Label), spec.Methods.Select(m => m.Label));
         Assert.Equal(datasets * 6 * seeds * lrs, spec.Expand("test").Count);
         Assert.Equal(profile == ReproductionProfile.Smoke ? [7L] : [0L, 1, 2, 3], spec.Seeds);
-        Assert.Equal(profile == ReproductionProfile.Smoke ? 300 : null, spec.Datasets[0].Options["test_limit"]?.GetValue<int>());
+        Assert.Equal(profile == ReproductionProfile.Smoke ? ReproductionSweep.SmokeVisionTestLimit : null, spec.Datasets[0].Options["test_limit"]?.GetValue<int>());
         Assert.Equal(profile == ReproductionProfile.Smoke ? ReproductionSweep.SmokeShots : 16, spec.Datasets[0].Options["shots"]!.GetValue<int>());
         // Targeted, Partial (SVD) and Inverted share Algorithm 1's SVD plan; the Partial columns differ only in importance.
         Assert.Equal(["svd", "svd", "snip", "imp", "svd"], spec.Methods.Where(m => m.Spec.Name != "lora")
@@ -34,9 +34,9 @@ public class Table2Tests
     [Fact]
     public void The_default_models_are_the_lab_backbone_and_the_paper_checkpoint()
     {
-        Assert.Equal("lab-vision", Table2.Spec(ReproductionProfile.Smoke, 0, ["cifar10"])["model"]!.GetValue<string>());
+        Assert.Equal("lab-vision", Table2.Spec(ReproductionProfile.Smoke, 0, ["cifar10"])["model"]!["name"]!.GetValue<string>());
         var paper = Table2.Spec(ReproductionProfile.Paper, 0, ["cifar10"])["model"]!;
-        Assert.Equal(("clip-vit-b16", ReproductionSweep.PaperVisionFolder), (paper["name"]!.GetValue<string>(), paper["checkpoint"]!.GetValue<string>()));
+        Assert.Equal(("clip-vit-b16", PaperModels.Clip.Path()), (paper["name"]!.GetValue<string>(), paper["checkpoint"]!.GetValue<string>()));
     }
 
     [Fact]

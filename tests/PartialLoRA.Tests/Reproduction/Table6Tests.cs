@@ -5,6 +5,8 @@ namespace PartialLoRA.Tests.Reproduction;
 
 public class Table6Tests
 {
+    private static SweepSpec Parse(System.Text.Json.Nodes.JsonObject spec) => SweepSpec.Parse(spec.ToJsonString(), "t6", ReproductionFixtures.Catalog);
+
     [Fact]
     public void Paper_numbers_are_table_6_which_prints_no_adalora_row()
     {
@@ -21,24 +23,24 @@ public class Table6Tests
     [Fact]
     public void Language_specs_per_profile()
     {
-        var smoke = Table6.Setup(ReproductionProfile.Smoke, ReproductionFixtures.Backbones).Spec(ReproductionFixtures.Catalog);
+        var smoke = Parse(Table6.Spec(ReproductionProfile.Smoke, 0, ReproductionFixtures.Backbones));
         Assert.Equal("lab-text", smoke.Model.Name);
         var sst2 = Assert.Single(smoke.Datasets);
         Assert.Equal("sst2", sst2.Name);
-        Assert.Equal(ComparisonProtocol.SmokeTextTrainLimit, sst2.Options["train_limit"]!.GetValue<int>());
-        Assert.Equal(ComparisonProtocol.SmokeTextFewShotRatio, sst2.Options["few_shot_ratio"]!.GetValue<double>());
-        Assert.Equal(ComparisonProtocol.SmokeTextEpochs, smoke.Training.Epochs);
-        Assert.All(smoke.Methods, m => Assert.Equal(ComparisonProtocol.SmokeTextTargets, m.Spec.Options["target_modules"]!.GetValue<string>()));
+        Assert.Equal(ReproductionSweep.SmokeTextTrainLimit, sst2.Options["train_limit"]!.GetValue<int>());
+        Assert.Equal(ReproductionSweep.SmokeTextFewShotRatio, sst2.Options["few_shot_ratio"]!.GetValue<double>());
+        Assert.Equal(ReproductionSweep.SmokeTextEpochs, smoke.Training.Epochs);
+        Assert.All(smoke.Methods, m => Assert.Equal(ReproductionSweep.SmokeTextTargets, m.Spec.Options["target_modules"]!.GetValue<string>()));
 
-        var lab = Table6.Setup(ReproductionProfile.Lab, ReproductionFixtures.Backbones).Spec(ReproductionFixtures.Catalog);
+        var lab = Parse(Table6.Spec(ReproductionProfile.Lab, 0, ReproductionFixtures.Backbones));
         Assert.Equal(["sst2", "mrpc", "cola", "qnli"], lab.Datasets.Select(d => d.Name));
         // QNLI's training split is not offline: the lab protocol trains on 80% of GLUE dev.
         Assert.True(lab.Datasets.Single(d => d.Name == "qnli").Options["dev_split"]!.GetValue<bool>());
         Assert.False(lab.Datasets.Single(d => d.Name == "sst2").Options["dev_split"]!.GetValue<bool>());
         Assert.Equal(4 * 7 * 20, lab.Expand(CodeVersion.Current).Count);
 
-        var paper = Table6.Setup(ReproductionProfile.Paper);
-        Assert.Equal("deberta-v3-base", paper.Model["name"]!.GetValue<string>());
-        Assert.Equal(ComparisonProtocol.PaperTextDatasets, paper.Datasets.Select(d => d["name"]!.GetValue<string>()));
+        var paper = Table6.Spec(ReproductionProfile.Paper, 0);
+        Assert.Equal(PaperModels.Deberta.Model().ToJsonString(), paper["model"]!.ToJsonString());
+        Assert.Equal(Table6.PaperDatasets, paper["datasets"]!.AsArray().Select(d => d!["name"]!.GetValue<string>()));
     }
 }
