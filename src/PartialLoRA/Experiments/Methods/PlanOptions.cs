@@ -31,11 +31,23 @@ public static class PlanOptions
             .Select(m => m.name).ToList();
         if (paths.Count == 0) throw new ArgumentException($"no Linear module of {c.Model.Name} matches the target modules {targets}");
         var request = new PlanCache.Request(c.ModelSpec, c.DatasetSpec, paths,
-            o["importance"]!.GetValue<string>() switch { "snip" => ImportanceMeasure.Snip, "imp" => ImportanceMeasure.Imp, _ => ImportanceMeasure.Svd },
+            o["importance"]!.GetValue<string>() switch
+            {
+                "svd" => ImportanceMeasure.Svd, "snip" => ImportanceMeasure.Snip, "imp" => ImportanceMeasure.Imp,
+                var other => throw Unvalidated("importance", other),
+            },
             o["flow"]!.GetValue<string>() == "continuous" ? FlowMode.Continuous : FlowMode.Isolated,
             JsonFields.GetDouble(o, "threshold"),
-            o["search"]!.GetValue<string>() switch { "galloping" => SearchStrategy.Galloping, "naive" => SearchStrategy.Naive, _ => SearchStrategy.Binary },
+            o["search"]!.GetValue<string>() switch
+            {
+                "binary" => SearchStrategy.Binary, "galloping" => SearchStrategy.Galloping, "naive" => SearchStrategy.Naive,
+                var other => throw Unvalidated("search", other),
+            },
             JsonFields.GetInt(o, "derive_batch_size"));
         return PlanCache.GetOrDerive(request, c.Model, c.Task, c.Device, c.Workspace);
     }
+
+    // Read validates every choice; a value reaching Plan unvalidated is a bug, never a silent default.
+    private static InvalidOperationException Unvalidated(string field, string value) =>
+        new($"plan option {field} = '{value}' was not validated by PlanOptions.Read");
 }
