@@ -43,7 +43,11 @@ public static class NotebookBatch
         if (batch.ReportInfo != null)
         {
             report = Path.Combine(batch.OutDir, "report.html");
-            HtmlReport.Write(report, runs, batch.ReportInfo, Katex.TryLoad());
+            var katex = Katex.TryLoad();
+            if (katex == null)
+                Console.Error.WriteLine($"report: KaTeX not found (Debian's libjs-katex, or ${Katex.Variable} naming a folder with katex.min.js, " +
+                                        "katex.min.css and fonts/): equations are shown as TeX source");
+            HtmlReport.Write(report, runs, batch.ReportInfo, katex);
         }
         return new BatchResult(runs, report);
     }
