@@ -167,10 +167,17 @@ public static class BenchDeriveCommand
         var v = clip.VisionConfig;
         var head = clip.classifier as TorchSharp.Modules.Linear ?? throw new InvalidOperationException($"{preset}: the classifier is not a Linear");
         var data = DerivationBenchmark.PrototypeTask(clip, head, v.ImageSize, shots, seed, device);
+        return Clip(clip, new FewShotTask(data, "prototype task"), preset,
+            $"ARCHITECTURE: {preset} from the model registry with seeded random weights (no pretrained weights here) on a prototype task with a nearest-class-mean head.");
+    }
+
+    // A CLIP vision classifier with its attention and MLP projections as targets, and its shape line.
+    private static BenchModel Clip(ClipVisionClassifier clip, FewShotTask data, string name, string header)
+    {
+        var v = clip.VisionConfig;
         var targets = TargetLayer.FindPaths(clip, [.. ModelRegistry.TargetModules(ModelFamily.Clip, "adalora")]);
         var tokens = (v.ImageSize / v.PatchSize) * (v.ImageSize / v.PatchSize) + 1;
-        return new BenchModel(clip, new FewShotTask(data, "prototype task"), targets, preset,
-            $"ARCHITECTURE: {preset} from the model registry with seeded random weights (no pretrained weights here) on a prototype task with a nearest-class-mean head.",
+        return new BenchModel(clip, data, targets, name, header,
             $"{v.NumHiddenLayers} blocks, width {v.HiddenSize}, MLP {v.IntermediateSize}, {v.NumAttentionHeads} heads, {tokens} tokens ({v.ImageSize} px / patch {v.PatchSize})");
     }
 
@@ -185,13 +192,7 @@ public static class BenchDeriveCommand
         var task = executor.Task(d, m);
         var handle = catalog.Models[m.Name].Build(m, task, device);
         var set = task.FewShot ?? throw new ArgumentException($"--dataset {datasetName}: the task has no few-shot set D_t");
-        var batch = set.Batches(set.Count, null, device).Single();
-        var clip = (ClipVisionClassifier)handle.Classifier;
-        var v = clip.VisionConfig;
-        var targets = TargetLayer.FindPaths(clip, [.. ModelRegistry.TargetModules(ModelFamily.Clip, "adalora")]);
-        var tokens = (v.ImageSize / v.PatchSize) * (v.ImageSize / v.PatchSize) + 1;
-        return new BenchModel(clip, new FewShotTask(new FewShotSet(batch.Inputs, batch.Labels), task.Name), targets, LabBackboneModel.VisionName,
-            $"PRETRAINED: the lab backbone {LabBackboneModel.VisionName} (data/backbones) with its class-mean head on {task.Name}'s few-shot set D_t.",
-            $"{v.NumHiddenLayers} blocks, width {v.HiddenSize}, MLP {v.IntermediateSize}, {v.NumAttentionHeads} heads, {tokens} tokens ({v.ImageSize} px / patch {v.PatchSize})");
+        return Clip((ClipVisionClassifier)handle.Classifier, new FewShotTask(PlanCache.Materialize(set, device), task.Name), LabBackboneModel.VisionName,
+            $"PRETRAINED: the lab backbone {LabBackboneModel.VisionName} (data/backbones) with its class-mean head on {task.Name}'s few-shot set D_t.");
     }
 }

@@ -74,8 +74,8 @@ public static class PlanCache
         return new DerivedPlan(result.Plan, scores, planFile, false);
     }
 
-    // D_t as one tensor set on the device (images after the evaluation transform; tokens cut to the longest row).
-    private static FewShotSet Materialize(ILabelledBatches fewShot, Device device)
+    /// <summary>D_t as one tensor set on the device (images after the evaluation transform; tokens cut to the longest row).</summary>
+    public static FewShotSet Materialize(ILabelledBatches fewShot, Device device)
     {
         var batch = fewShot.Batches(fewShot.Count, null, device).Single();
         return new FewShotSet(batch.Inputs, batch.Labels, batch.AttentionMask);

@@ -16,7 +16,8 @@ public class LabBackboneModelTests
 {
     public LabBackboneModelTests() => _ = TestSupport.Torch;
 
-    private static string VisionRoot(string name, long seed = 3)
+    /// <summary>A backbones folder holding a tiny published lab vision backbone (also used by the bench derive CLI test).</summary>
+    internal static string VisionRoot(string name, long seed = 3)
     {
         var root = TestSupport.TempDir(name);
         using var backbone = new ClipVisionClassifier(BackboneFixtures.TinyVision, 12, ["a", "b", "c"], seed: seed);

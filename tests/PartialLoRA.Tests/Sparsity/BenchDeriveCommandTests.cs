@@ -1,7 +1,7 @@
 using PartialLoRA.Backbones;
-using PartialLoRA.Models.Clip;
 using PartialLoRA.Sparsity;
 using PartialLoRA.Tests.Backbones;
+using PartialLoRA.Tests.Experiments;
 
 namespace PartialLoRA.Tests.Sparsity;
 
@@ -40,9 +40,7 @@ public class BenchDeriveCommandTests
     public void Derives_for_the_pretrained_lab_backbone_on_a_real_few_shot_task()
     {
         _ = TestSupport.Torch;
-        var backbones = TestSupport.TempDir("bench-lab-backbones");
-        using (var backbone = new ClipVisionClassifier(BackboneFixtures.TinyVision, 12, ["a", "b", "c"], seed: 3))
-            BackboneFixtures.Publish(backbone, backbones, LabBackbones.VisionName);
+        var backbones = LabBackboneModelTests.VisionRoot("bench-lab-backbones");
         var data = BackboneFixtures.TinyCifar(TestSupport.TempDir("bench-lab-data"), perClass: 4);
         var r = TestSupport.RunCli(TestSupport.CliDll,
             ["bench", "derive", "--device", "cpu", "--threads", "1", "--model", "lab-vision", "--data", data, "--shots", "2", "--layers", "2", "--json"],
