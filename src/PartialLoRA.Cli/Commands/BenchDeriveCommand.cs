@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using PartialLoRA.Data.Registry;
 using PartialLoRA.Experiments;
 using PartialLoRA.Experiments.ModelProviders;
 using PartialLoRA.Importance;
@@ -76,6 +77,8 @@ public static class BenchDeriveCommand
             using var scope = torch.NewDisposeScope();
             var shotCount = parse.GetValue(shots);
             var modelName = parse.GetValue(model)!;
+            if (modelName != LabBackboneModel.VisionName && parse.GetResult(dataset) is { Implicit: false })
+                throw new ArgumentException($"--dataset applies to --model {LabBackboneModel.VisionName} only; the stand-ins and presets derive on a prototype task");
             var (classifier, fewShot, allTargets, name, header, shape) = parse.GetValue(preset) is { } presetName
                 ? RegistryModel(presetName, parse.GetValue(classes), shotCount, options.Seed, state.Device)
                 : modelName == LabBackboneModel.VisionName
@@ -185,6 +188,9 @@ public static class BenchDeriveCommand
     // for a run (so the timing is that of `derive --model lab-vision`, without the plan cache).
     private static BenchModel LabVision(string? dataRoot, string datasetName, int shots, long seed, Device device)
     {
+        var info = DatasetRegistry.Get(datasetName);
+        if (!info.IsImage)
+            throw new ArgumentException($"--dataset {datasetName}: --model {LabBackboneModel.VisionName} needs an image task; {info.Name} holds text");
         var catalog = BuiltInCatalog.Create(dataRoot);
         var m = catalog.NormalizeModel(new JsonObject { ["name"] = LabBackboneModel.VisionName }, "--model", "bench derive");
         var d = catalog.NormalizeDataset(new JsonObject { ["name"] = datasetName, ["shots"] = shots, ["split_seed"] = seed }, "--dataset", "bench derive");

@@ -57,11 +57,21 @@ public class BenchDeriveCommandTests
     [InlineData("--layers", "999", "--layers 999: expected 1…36")]
     [InlineData("--preset", "deberta-v3-lab-tiny", "expected a CLIP preset")]
     [InlineData("--threshold", "1.5", "threshold τ must be in (0, 1]")]
+    [InlineData("--dataset", "fer2013", "--dataset applies to --model lab-vision only")]
     public void Bad_options_give_a_one_line_error(string option, string value, string expected)
     {
         var r = TestSupport.RunCli(TestSupport.CliDll, ["bench", "derive", "--device", "cpu", "--shots", "1", "--classes", "2", option, value]);
         Assert.Equal(2, r.ExitCode);
         Assert.Contains(expected, r.Stderr);
+        Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public void A_text_dataset_for_the_lab_vision_backbone_is_a_one_line_error()
+    {
+        var r = TestSupport.RunCli(TestSupport.CliDll, ["bench", "derive", "--device", "cpu", "--model", "lab-vision", "--dataset", "sst2"]);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--dataset sst2: --model lab-vision needs an image task; sst2 holds text", r.Stderr);
         Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 }
