@@ -12,6 +12,17 @@ public static class TestSupport
     /// <summary>Starts Torch on the CPU (tests never depend on a GPU).</summary>
     public static TorchRuntimeState Torch => Runtime.Value;
 
+    /// <summary>
+    /// N(0, 1) draws of <paramref name="shape"/> from a generator seeded with <paramref name="seed"/>. The generator is
+    /// disposed after the draw: TorchSharp passes its native handle without keeping the wrapper alive, so an inline
+    /// <c>new Generator(seed)</c> can be finalized, and its native object freed, while libtorch still uses it.
+    /// </summary>
+    public static TorchSharp.torch.Tensor Randn(ulong seed, params long[] shape)
+    {
+        using var g = new TorchSharp.torch.Generator(seed);
+        return TorchSharp.torch.randn(shape, generator: g);
+    }
+
     public static string TempDir(string name)
     {
         var d = Path.Combine(Path.GetTempPath(), "partiallora-tests", name + "-" + Guid.NewGuid().ToString("N")[..8]);

@@ -115,7 +115,7 @@ internal static class AdapterInjector
     {
         var rows = (int)linear.out_features;
         var cols = (int)linear.in_features;
-        var g = LayerSeeds.Generator(config.Seed, path, "init");
+        using var g = LayerSeeds.Generator(config.Seed, path, "init");
         switch (config)
         {
             case LoraConfig { UseDora: true } c:
@@ -139,8 +139,9 @@ internal static class AdapterInjector
             case VeraConfig c:
                 return new VeraLinear(path, linear, vera!, c.Dropout, c.DInitial);
             case MaskingConfig c:
-                var positions = loaded?.MaskingPositions?[path] ?? MaskedDeltaLinear.SamplePositions(rows, cols, c.Density, LayerSeeds.Generator(c.Seed, path, "masking"));
-                return new MaskedDeltaLinear(path, linear, positions);
+                if (loaded?.MaskingPositions?[path] is { } stored) return new MaskedDeltaLinear(path, linear, stored);
+                using (var mg = LayerSeeds.Generator(c.Seed, path, "masking"))
+                    return new MaskedDeltaLinear(path, linear, MaskedDeltaLinear.SamplePositions(rows, cols, c.Density, mg));
             default:
                 throw new NotSupportedException($"adapter config {config.GetType().Name} is not supported");
         }

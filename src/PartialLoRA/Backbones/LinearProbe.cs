@@ -57,7 +57,7 @@ public static class LinearProbe
             classifier = nn.Linear(inFeatures, classes);
             RegisterComponents();
             using var noGrad = torch.no_grad();
-            var g = new Generator((ulong)seed);
+            using var g = new Generator((ulong)seed);
             classifier.weight!.normal_(0, 0.01, generator: g);
             classifier.bias!.zero_();
         }

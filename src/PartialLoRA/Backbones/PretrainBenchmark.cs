@@ -23,7 +23,7 @@ public static class PretrainBenchmark
         var device = TorchRuntime.Device;
         using var model = new ClipVisionClassifier(o.VisionConfig(), o.ProjectionDim, Enumerable.Range(0, 10).Select(i => $"class {i}").ToList(), seed: o.Schedule.Seed);
         model.to(device);
-        var g = new Generator((ulong)o.Schedule.Seed, device);
+        using var g = new Generator((ulong)o.Schedule.Seed, device);
         using var x = torch.randn([o.Schedule.BatchSize, 3, o.ImageSize, o.ImageSize], generator: g, device: device);
         using var y = torch.randint(0, 10, [o.Schedule.BatchSize], generator: g, device: device);
         var seconds = Time(model, o.Schedule, steps, warmup, () =>
@@ -41,7 +41,7 @@ public static class PretrainBenchmark
         var device = TorchRuntime.Device;
         using var model = new DebertaV2ForMaskedLM(o.Config(), o.Schedule.Seed);
         model.to(device);
-        var g = new Generator((ulong)o.Schedule.Seed, device);
+        using var g = new Generator((ulong)o.Schedule.Seed, device);
         long[] shape = [o.Schedule.BatchSize, o.MaxLength];
         using var ids = torch.randint(1000, o.Config().VocabSize, shape, generator: g, device: device);
         using var mask = torch.ones(shape, ScalarType.Int64, device: device);

@@ -85,7 +85,7 @@ public static class TextPretrainer
             var rows = torch.tensor(order.AsSpan(batch * s.BatchSize, s.BatchSize).ToArray().Select(i => (long)i).ToArray());
             var ids = data.Train.Ids.index_select(0, rows).to(device);
             var mask = data.Train.AttentionMask.index_select(0, rows).to(device);
-            var g = new Generator((ulong)loop.StepSeed("mask", step), device);
+            using var g = new Generator((ulong)loop.StepSeed("mask", step), device);
             var m = MlmMasking.Apply(ids, mask, specials, data.Tokenizer.VocabSize, o.MaskProbability, g);
             Tensor logits;
             using (s.Bf16 ? new Autocast(device) : null) logits = SelectedLogits(model, m.Inputs, mask, m.Selected);
@@ -139,7 +139,7 @@ public static class TextPretrainer
                 var len = Math.Min(batchSize, count - start);
                 var ids = rows.Ids.narrow(0, start, len).to(device);
                 var mask = rows.AttentionMask.narrow(0, start, len).to(device);
-                var g = new Generator(SplitMix64.Key((ulong)seed, Kind, "held-out-mask", b.ToString()), device);
+                using var g = new Generator(SplitMix64.Key((ulong)seed, Kind, "held-out-mask", b.ToString()), device);
                 var m = MlmMasking.Apply(ids, mask, specials, vocabSize, maskProbability, g);
                 Tensor logits;
                 using (bf16 ? new Autocast(device) : null) logits = SelectedLogits(model, m.Inputs, mask, m.Selected);

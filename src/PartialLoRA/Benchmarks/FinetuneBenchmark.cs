@@ -61,7 +61,7 @@ public static class FinetuneBenchmark
             if (method.Family == MethodFamily.Eval) model.eval();
             else model.train();
 
-            var g = new Generator((ulong)o.Seed);
+            using var g = new Generator((ulong)o.Seed);
             using (var p = torch.randn([o.Batch, vision.NumChannels, vision.ImageSize, vision.ImageSize], generator: g))
                 pixels = p.to(dtype, device).DetachFromDisposeScope();
             using (var l = torch.randint(0, o.Classes, [o.Batch], generator: g))

@@ -24,7 +24,7 @@ public static class SanityCheck
     {
         device ??= TorchRuntime.Device;
         using var scope = torch.NewDisposeScope();
-        var gen = new Generator((ulong)seed, device);
+        using var gen = new Generator((ulong)seed, device);
         var x = torch.randn(512, 32, generator: gen, device: device);
         var wTrue = torch.randn(32, 4, generator: gen, device: device);
         var y = x.matmul(wTrue);

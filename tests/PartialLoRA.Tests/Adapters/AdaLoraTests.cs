@@ -28,8 +28,8 @@ public class AdaLoraTests
     private static List<(int Budget, IReadOnlyDictionary<string, bool[]>? Pattern)> Train(TinyMlp net, AdapterModel am, int steps)
     {
         var opt = torch.optim.AdamW(am.TrainableParameters(), lr: 0.02);
-        using var x = torch.randn(new long[] { 16, 12 }, generator: new torch.Generator(4));
-        using var target = torch.randn(new long[] { 16, 3 }, generator: new torch.Generator(5));
+        using var x = TestSupport.Randn(4, 16, 12);
+        using var target = TestSupport.Randn(5, 16, 3);
         var log = new List<(int, IReadOnlyDictionary<string, bool[]>?)>();
         for (var step = 1; step <= steps; step++)
         {

@@ -57,7 +57,7 @@ public class AdapterBehaviourTests
         foreach (var layer in am.Layers)
         {
             using var scope = torch.NewDisposeScope();
-            var x = torch.randn(new long[] { 7, layer.InFeatures }, generator: new torch.Generator(3));
+            var x = TestSupport.Randn(3, 7, layer.InFeatures);
             var expected = nn.functional.linear(x, layer.BaseLayer.weight! + layer.DeltaWeight(), layer.BaseLayer.bias);
             Assert.Equal(new long[] { layer.OutFeatures, layer.InFeatures }, layer.DeltaWeight().shape);
             Assert.True(Kit.MaxAbsDiff(layer.call(x), expected) < 1e-5, $"{method} at {layer.ModulePath}");

@@ -42,7 +42,7 @@ public class CompactStorageTests
         var (dn, dense) = Make(MaskStorage.Dense, adaLora);
         var (cn, compact) = Make(MaskStorage.Compact, adaLora);
         using var x = TinyTransformer.Input(8, batch: 4, tokens: 6);
-        using var cot = torch.randn(new long[] { 4, TinyTransformer.Classes }, generator: new torch.Generator(9));
+        using var cot = TestSupport.Randn(9, 4, TinyTransformer.Classes);
         using (var yd = Kit.Forward(dn, x))
         using (var yc = Kit.Forward(cn, x))
             Assert.True(Kit.MaxAbsDiff(yd, yc) <= 1e-6, $"outputs differ by {Kit.MaxAbsDiff(yd, yc)}");
@@ -80,7 +80,7 @@ public class CompactStorageTests
     internal static void Train(nn.Module<Tensor, Tensor> net, AdapterModel am, int steps, Tensor x, int outDim)
     {
         var opt = torch.optim.AdamW(am.TrainableParameters(), lr: 0.02, weight_decay: 0.1);
-        using var target = torch.randn(new long[] { x.shape[0], outDim }, generator: new torch.Generator(10));
+        using var target = TestSupport.Randn(10, x.shape[0], outDim);
         for (var i = 0; i < steps; i++)
         {
             using var scope = torch.NewDisposeScope();
@@ -97,7 +97,7 @@ public class CompactStorageTests
         var (dn, dense) = MakeMlp(MaskStorage.Dense);
         var (cn, compact) = MakeMlp(MaskStorage.Compact);
         var before = compact.Layers.ToDictionary(l => l.ModulePath, l => ((CompactLoraLinear)l).A.detach().clone());
-        using var x = torch.randn(new long[] { 16, 12 }, generator: new torch.Generator(4));
+        using var x = TestSupport.Randn(4, 16, 12);
         Train(dn, dense, 60, x, 3);
         Train(cn, compact, 60, x, 3);
         foreach (var layer in dense.Layers.Cast<LoraLinear>())
@@ -121,7 +121,7 @@ public class CompactStorageTests
     {
         using var net = new TinyMlp(1, inDim: 12, hidden: 16);
         var am = AdapterModel.Inject(net, Kit.Lora(targets: ["layers.0", "layers.1"]) with { Masks = ElementMasks.Balanced(0.3, 2), Storage = MaskStorage.Dense });
-        using var x = torch.randn(new long[] { 16, 12 }, generator: new torch.Generator(4));
+        using var x = TestSupport.Randn(4, 16, 12);
         Train(net, am, 60, x, 3);
         foreach (var l in am.Layers.Cast<LoraLinear>())
         {

@@ -11,7 +11,7 @@ internal static class Kit
     /// <summary>Seeded values for every Linear and LayerNorm (no global RNG): weights U(±1/√in), biases U(±0.1), norms 1 ± 0.1.</summary>
     public static void Reinitialize(nn.Module model, long seed)
     {
-        var g = new torch.Generator((ulong)seed);
+        using var g = new torch.Generator((ulong)seed);
         using var _ = torch.no_grad();
         foreach (var (_, m) in model.named_modules())
         {
@@ -34,7 +34,7 @@ internal static class Kit
     public static void Perturb(Tensor p, long seed, double scale = 0.1)
     {
         using var _ = torch.no_grad();
-        using var noise = torch.randn(p.shape, generator: new torch.Generator((ulong)seed));
+        using var noise = TestSupport.Randn((ulong)seed, p.shape);
         p.add_(noise.to(p.dtype, p.device), scale);
     }
 

@@ -110,7 +110,7 @@ public class MethodSpecificTests
         using var net = new TinyMlp(1, inDim: 12, hidden: 16);
         var am = AdapterModel.Inject(net, Kit.Lora(r: 8, targets: ["layers.0", "layers.1"]));
         using var initial = Lorpa.Capture(am);
-        using var x = torch.randn(new long[] { 16, 12 }, generator: new torch.Generator(4));
+        using var x = TestSupport.Randn(4, 16, 12);
         CompactStorageTests.Train(net, am, 20, x, 3);
         var full = am.TrainableParameterCount;
         var l0 = (LoraLinear)am.Layers[0];
@@ -148,7 +148,7 @@ public class MethodSpecificTests
         var l0 = (MaskedDeltaLinear)am.Layers[0];
         Assert.Equal((long)Math.Ceiling(0.1 * 16 * 12), l0.Positions.Length);
         Assert.Equal(l0.Positions.Distinct().Count(), l0.Positions.Length);
-        using var x = torch.randn(new long[] { 16, 12 }, generator: new torch.Generator(4));
+        using var x = TestSupport.Randn(4, 16, 12);
         CompactStorageTests.Train(net, am, 10, x, 3);
         using var dw = l0.DeltaWeight();
         var flat = dw.flatten().data<float>().ToArray();
@@ -156,7 +156,8 @@ public class MethodSpecificTests
         for (var i = 0; i < flat.Length; i++)
             if (!positions.Contains(i)) Assert.Equal(0f, flat[i]);
         Assert.True(positions.Count(p => flat[p] != 0) > positions.Count / 2);
-        var again = MaskedDeltaLinear.SamplePositions(16, 12, 0.1, PartialLoRA.Adapters.Masks.LayerSeeds.Generator(3, "layers.0", "masking"));
+        using var g = PartialLoRA.Adapters.Masks.LayerSeeds.Generator(3, "layers.0", "masking");
+        var again = MaskedDeltaLinear.SamplePositions(16, 12, 0.1, g);
         Assert.Equal(l0.Positions, again.Order());
     }
 }

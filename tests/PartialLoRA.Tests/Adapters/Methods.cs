@@ -23,7 +23,7 @@ internal static class Methods
     {
         var t = TargetModules.Of(targets ?? TinyTransformer.AllLinear);
         var plan = new Dictionary<string, LayerSparsity>();
-        var g = new torch.Generator((ulong)seed);
+        using var g = new torch.Generator((ulong)seed);
         foreach (var (path, m) in model.named_modules())
         {
             if (path == "" || !t.Matches(path) || m is not TorchSharp.Modules.Linear l) continue;
@@ -74,7 +74,7 @@ internal static class Methods
 
     public static Dictionary<string, ImportanceScores> Scores(nn.Module model)
     {
-        var g = new torch.Generator(77);
+        using var g = new torch.Generator(77);
         var scores = new Dictionary<string, ImportanceScores>();
         foreach (var (path, m) in model.named_modules())
         {

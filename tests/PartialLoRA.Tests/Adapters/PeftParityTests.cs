@@ -121,7 +121,7 @@ public class PeftParityTests
     {
         var root = Environment.GetEnvironmentVariable(PeftFixtures.ExportVariable)!;
         using var x = TinyTransformer.Input(7);
-        using var cot = torch.randn(new long[] { 3, TinyTransformer.Classes }, generator: new torch.Generator(8));
+        using var cot = TestSupport.Randn(8, 3, TinyTransformer.Classes);
         foreach (var method in OursMethods)
         {
             var folder = Path.Combine(root, method);

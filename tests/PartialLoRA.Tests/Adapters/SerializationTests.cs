@@ -268,7 +268,7 @@ public class SerializationTests
         var dir = TestSupport.TempDir("peft-style");
         using var net = new TinyTransformer(1);
         var tensors = new Dictionary<string, Tensor>();
-        var g = new torch.Generator(1);
+        using var g = new torch.Generator(1);
         foreach (var block in new[] { "layers.0", "layers.1" })
         {
             tensors[$"base_model.model.{block}.self_attn.q_proj.lora_A.weight"] = torch.randn(new long[] { 2, 16 }, generator: g);

@@ -98,8 +98,7 @@ public sealed class TinyTransformer : nn.Module<Tensor, Tensor>
     /// <summary>All six projections of every block.</summary>
     public static string[] AllLinear => ["q_proj", "k_proj", "v_proj", "out_proj", "fc1", "fc2"];
 
-    public static Tensor Input(long seed, int batch = 3, int tokens = 5) =>
-        torch.randn(new long[] { batch, tokens, Dim }, generator: new torch.Generator((ulong)seed));
+    public static Tensor Input(long seed, int batch = 3, int tokens = 5) => TestSupport.Randn((ulong)seed, batch, tokens, Dim);
 }
 
 /// <summary>An MLP whose Linear layers sit directly in a ModuleList (replaced by index), plus a head.</summary>

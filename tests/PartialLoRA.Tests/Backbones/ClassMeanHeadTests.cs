@@ -14,7 +14,7 @@ public class ClassMeanHeadTests
 
     private static ClassificationSet Images(int perClass, int classes, long seed)
     {
-        var g = new Generator((ulong)seed);
+        using var g = new Generator((ulong)seed);
         var n = perClass * classes;
         var x = torch.randint(0, 256, [n, 3, 8, 8], generator: g).to(ScalarType.Byte);
         var y = torch.tensor(Enumerable.Range(0, n).Select(i => (long)(i % classes)).ToArray());
@@ -59,7 +59,7 @@ public class ClassMeanHeadTests
     public void Text_head_is_the_gaussian_nearest_class_mean_rule_on_pooled_features()
     {
         using var model = new DebertaV2ForSequenceClassification(BackboneFixtures.TinyText with { Labels = ["a", "b", "c"] }, seed: 2);
-        var g = new Generator(3);
+        using var g = new Generator(3);
         var ids = torch.randint(5, BackboneFixtures.VocabLines.Length, [12, 7], generator: g);
         var mask = torch.ones(12, 7, ScalarType.Int64);
         var y = torch.tensor(Enumerable.Range(0, 12).Select(i => (long)(i % 3)).ToArray());

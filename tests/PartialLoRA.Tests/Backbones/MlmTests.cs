@@ -14,14 +14,16 @@ public class MlmTests
     [Fact]
     public void Masking_selects_fifteen_percent_of_ordinary_tokens_80_10_10_and_is_seeded()
     {
-        var g0 = new Generator(11);
+        using var g0 = new Generator(11);
         var ids = torch.randint(5, 1000, [64, 128], generator: g0);
         ids[.., 0] = torch.tensor(2L);
         ids[.., 127] = torch.tensor(3L);
         ids[TensorIndex.Slice(0, 8), TensorIndex.Slice(100, 127)] = torch.tensor(0L);
         var mask = ids.ne(0).to(ScalarType.Int64);
-        var m = MlmMasking.Apply(ids, mask, Specials, 1000, 0.15, new Generator(5));
-        var again = MlmMasking.Apply(ids, mask, Specials, 1000, 0.15, new Generator(5));
+        using var g1 = new Generator(5);
+        using var g2 = new Generator(5);
+        var m = MlmMasking.Apply(ids, mask, Specials, 1000, 0.15, g1);
+        var again = MlmMasking.Apply(ids, mask, Specials, 1000, 0.15, g2);
         Assert.True(m.Inputs.eq(again.Inputs).all().item<bool>() && m.Selected.eq(again.Selected).all().item<bool>());
 
         var candidates = mask.eq(1) & ids.gt(4);

@@ -23,7 +23,7 @@ public class PretrainLoopTests
     private static Func<int, int, int, Tensor> ToyLoss(nn.Module<Tensor, Tensor> model, int? crashAt = null) => (_, _, step) =>
     {
         if (step == crashAt) throw new OperationCanceledException("killed");
-        var g = new Generator((ulong)(1000 + step));
+        using var g = new Generator((ulong)(1000 + step));
         var x = torch.randn([8, 4], generator: g);
         var y = torch.randint(0, 3, [8], generator: g);
         return nn.functional.cross_entropy(nn.functional.dropout(model.call(x), 0.3, true), y);
@@ -36,7 +36,7 @@ public class PretrainLoopTests
     {
         var m = nn.Linear(4, 3);
         using var noGrad = torch.no_grad();
-        var g = new Generator(seed);
+        using var g = new Generator(seed);
         m.weight!.copy_(torch.randn([3, 4], generator: g));
         m.bias!.copy_(torch.randn([3], generator: g));
         return m;

@@ -43,7 +43,7 @@ public sealed class ClipAttentionTests
         using var scope = torch.NewDisposeScope();
         using var model = new ClipVisionClassifier(Small, 16, ["a", "b"], seed: 4);
         var attn = model.vision_model.encoder.layers[0].self_attn;
-        var g = new Generator(2);
+        using var g = new Generator(2);
         var x = torch.randn([3, 5, 32], generator: g);
         Tensor? mask = null;
         if (masked)
@@ -79,7 +79,7 @@ public sealed class ClipAttentionTests
         _ = TestSupport.Torch;
         using var scope = torch.NewDisposeScope();
         using var model = new ClipVisionClassifier(Small, 16, ["a", "b", "c"], seed: 5);
-        var pixels = torch.randn([2, 3, 8, 8], generator: new Generator(6));
+        var pixels = TestSupport.Randn(6, 2, 3, 8, 8);
         SetAll(model, AttentionImplementation.Sdpa);
         var s = model.Logits(pixels).detach();
         SetAll(model, AttentionImplementation.Eager);
@@ -93,7 +93,7 @@ public sealed class ClipAttentionTests
         _ = TestSupport.Torch;
         using var scope = torch.NewDisposeScope();
         using var model = new ClipVisionClassifier(Small, 16, ["a", "b", "c"], seed: 5);
-        var pixels = torch.randn([2, 3, 8, 8], generator: new Generator(6));
+        var pixels = TestSupport.Randn(6, 2, 3, 8, 8);
         var f32 = model.Logits(pixels).detach();
         model.to(ScalarType.BFloat16);
         model.classifier.to(ScalarType.Float32);

@@ -17,7 +17,7 @@ public sealed class FlatAdamWTests
             a = nn.Linear(6, 5);
             b = nn.Linear(5, 3);
             RegisterComponents();
-            var g = new Generator((ulong)seed);
+            using var g = new Generator((ulong)seed);
             using var _ = torch.no_grad();
             foreach (var p in parameters()) p.uniform_(-0.5, 0.5, generator: g);
         }
@@ -27,7 +27,7 @@ public sealed class FlatAdamWTests
 
     private static (Tensor X, Tensor Y) Data()
     {
-        var g = new Generator(3);
+        using var g = new Generator(3);
         return (torch.randn([16, 6], generator: g), torch.randn([16, 3], generator: g));
     }
 

@@ -28,7 +28,7 @@ public sealed class FusedAdapterPathTests
             fc1 = nn.Linear(In, Hidden);
             fc2 = nn.Linear(Hidden, Out);
             RegisterComponents();
-            var g = new Generator((ulong)seed);
+            using var g = new Generator((ulong)seed);
             using var _ = torch.no_grad();
             foreach (var p in parameters()) p.uniform_(-0.4, 0.4, generator: g);
         }
@@ -65,7 +65,7 @@ public sealed class FusedAdapterPathTests
     // Give factors that start at zero (VeRA's b, AdaLoRA's Λ) non-zero values, so every term is exercised.
     private static void MakeNonTrivial(AdapterModel model)
     {
-        var g = new Generator(17);
+        using var g = new Generator(17);
         using var _ = torch.no_grad();
         foreach (var layer in model.Layers)
             foreach (var (_, p) in layer.AdapterParameters())
@@ -149,7 +149,7 @@ public sealed class FusedAdapterPathTests
         var net = new Net(1);
         var model = AdapterModel.Inject(net, Config(method));
         MakeNonTrivial(model);
-        var g = new Generator(9);
+        using var g = new Generator(9);
         var x = torch.randn([2, 5, In], generator: g).requires_grad_(true);
         var cot = torch.randn([2, 5, Out], generator: g);
 
@@ -190,7 +190,7 @@ public sealed class FusedAdapterPathTests
         foreach (var l in model.Layers) l.Compute = AdapterCompute.ActivationDtype;
         Assert.All(model.TrainableParameters(), p => Assert.Equal(ScalarType.Float32, p.dtype));
 
-        var g = new Generator(9);
+        using var g = new Generator(9);
         var x = torch.randn([2, 5, In], generator: g);
         var cot = torch.randn([2, 5, Out], generator: g);
         var (yRef, gRef) = Run(refModel, reference.call, x.clone().requires_grad_(true), cot);

@@ -3,6 +3,7 @@ using PartialLoRA.Data;
 using PartialLoRA.Data.Cache;
 using PartialLoRA.Data.Images;
 using PartialLoRA.Data.Registry;
+using TorchSharp;
 using static PartialLoRA.Tests.Data.DataFixtures;
 
 namespace PartialLoRA.Tests.Data;
@@ -112,6 +113,21 @@ public class RegistryTests
         File.WriteAllBytes(file, bytes);
         var third = new SetCache(dir);
         using (third.GetOrBuild(key, () => Build(3))) Assert.Equal(1, third.Builds);
+    }
+
+    [Fact]
+    public void A_set_first_built_inside_a_dispose_scope_stays_usable_after_the_scope()
+    {
+        TestSupport.Torch.ToString();
+        var cache = new SetCache();
+        var key = SetCache.Key("toy", "train", "scoped");
+        using (torch.NewDisposeScope())
+        using (var inside = cache.GetOrBuild(key, () => Build(5)))
+            Assert.Equal(4, inside.Count);
+        using var after = cache.GetOrBuild(key, () => throw new InvalidOperationException("must come from memory"));
+        using var expected = Build(5);
+        Assert.True(after.Inputs.eq(expected.Inputs).all().item<bool>());
+        Assert.Equal(1, cache.MemoryHits);
     }
 
     [Fact]

@@ -89,7 +89,7 @@ public class RealTaskTests
         var task = new TrainingTask("t", new PartialLoRA.Training.TensorBatches(torch.zeros(2, 3, 32, 32), torch.zeros(2, torch.int64)),
             new PartialLoRA.Training.TensorBatches(torch.zeros(2, 3, 32, 32), torch.zeros(2, torch.int64)), null, ["a", "b", "c"], ["accuracy"], new JsonObject());
         using var loaded = Catalog.Models[spec.Name].Build(spec, task, torch.CPU);
-        var x = torch.randn(2, 3, 32, 32, generator: new torch.Generator(1));
+        var x = TestSupport.Randn(1, 2, 3, 32, 32);
         saved.Module.eval();
         loaded.Classifier.Module.eval();
         Assert.True(torch.allclose(saved.Logits(x), loaded.Classifier.Logits(x), 1e-5, 1e-6));

@@ -31,7 +31,7 @@ public class GradientImportanceTests
     {
         using var scope = torch.NewDisposeScope();
         var model = BlockMlp.Random([5, 3], seed: 2); // a single Linear: the classifier
-        var gen = new torch.Generator(4);
+        using var gen = new torch.Generator(4);
         var x = torch.randn(11, 5, generator: gen);
         var y = torch.randint(0, 3, [11], generator: gen);
         var head = TargetLayer.Resolve(model, ["classifier"]);
@@ -72,7 +72,7 @@ public class GradientImportanceTests
     {
         using var scope = torch.NewDisposeScope();
         var model = BlockMlp.Random([6, 8, 8, 3], seed: 7);
-        var gen = new torch.Generator(8);
+        using var gen = new torch.Generator(8);
         var data = new FewShotSet(torch.randn(13, 6, generator: gen), torch.randint(0, 3, [13], generator: gen));
         var targets = TargetLayer.Resolve(model, ["layers.0.fc", "layers.1.fc"]);
         // State the call must give back: a frozen non-target parameter, an existing gradient, train mode.

@@ -25,7 +25,7 @@ public class SvdImportanceTests
     public void Rows_and_columns_match_eq_5_computed_by_svd(int m, int n)
     {
         using var scope = torch.NewDisposeScope();
-        var w = torch.randn(m, n, generator: new torch.Generator(3));
+        var w = TestSupport.Randn(3, m, n);
         var s = SvdImportance.Compute("w", w);
         var expectRows = Eq5RowNorms(w);
         var expectCols = Eq5RowNorms(w.t());
@@ -39,7 +39,7 @@ public class SvdImportanceTests
     public void Columns_of_W_are_the_rows_of_W_transposed()
     {
         using var scope = torch.NewDisposeScope();
-        var w = torch.randn(9, 4, generator: new torch.Generator(5));
+        var w = TestSupport.Randn(5, 9, 4);
         var a = SvdImportance.Compute("w", w);
         var b = SvdImportance.Compute("wt", w.t());
         for (var j = 0; j < 4; j++) Assert.Equal(a.Cols[j], b.Rows[j], a.Cols[j] * 1e-9);
@@ -51,8 +51,8 @@ public class SvdImportanceTests
     {
         using var scope = torch.NewDisposeScope();
         // Rows 2, 5, 7 are large; the others are small noise.
-        var w = torch.randn(10, 6, generator: new torch.Generator(11)) * 0.01;
-        foreach (var r in new[] { 2, 5, 7 }) w[r].add_(torch.randn(6, generator: new torch.Generator((ulong)r)));
+        var w = TestSupport.Randn(11, 10, 6) * 0.01;
+        foreach (var r in new[] { 2, 5, 7 }) w[r].add_(TestSupport.Randn((ulong)r, 6));
         var s = SvdImportance.Compute("w", w);
         Assert.Equal([2, 5, 7], IndexSelection.TopK(s.Rows, 3));
     }

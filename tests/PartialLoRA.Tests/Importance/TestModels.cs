@@ -41,7 +41,7 @@ public sealed class BlockMlp : nn.Module<Tensor, Tensor>, IBlockwiseClassifier
     /// <summary>Random layers of the given widths (dims[0] = inputs, last = classes), seeded.</summary>
     public static BlockMlp Random(int[] dims, long seed)
     {
-        var gen = new torch.Generator((ulong)seed);
+        using var gen = new torch.Generator((ulong)seed);
         Linear Make(int i, int o)
         {
             var l = nn.Linear(i, o);
@@ -61,7 +61,7 @@ public sealed class BlockMlp : nn.Module<Tensor, Tensor>, IBlockwiseClassifier
     public static BlockMlp Graded(int[] dims, long seed)
     {
         var model = Random(dims, seed);
-        var gen = new torch.Generator((ulong)seed + 7919);
+        using var gen = new torch.Generator((ulong)seed + 7919);
         using var noGrad = torch.no_grad();
         foreach (var (_, p) in model.named_parameters().Where(p => p.name.EndsWith("weight")))
         {
@@ -113,7 +113,7 @@ public static class SignalTask
 {
     public static (BlockMlp Model, Tensor Inputs, Tensor Labels) Build(int n, int k, int samplesPerClass, long seed)
     {
-        var gen = new torch.Generator((ulong)seed);
+        using var gen = new torch.Generator((ulong)seed);
         var hidden = 4 * k;
         var w1 = torch.randn(hidden, n, generator: gen) * 0.01;
         var head = torch.zeros(k, hidden);

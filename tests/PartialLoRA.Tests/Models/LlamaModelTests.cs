@@ -94,7 +94,7 @@ public class LlamaModelTests
     {
         var rope = new LlamaRotaryEmbedding(Tiny);
         var (cos, sin) = rope.Forward(12, ScalarType.Float32, CPU);
-        var g = new Generator(9);
+        using var g = new Generator(9);
         var q = torch.randn([1, 1, 1, 8], generator: g).expand(1, 1, 12, 8);
         var k = torch.randn([1, 1, 1, 8], generator: g).expand(1, 1, 12, 8);
         var rq = LlamaRotaryEmbedding.Apply(q, cos, sin);

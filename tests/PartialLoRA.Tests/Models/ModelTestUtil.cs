@@ -24,11 +24,13 @@ internal static class ModelTestUtil
 
     public static Tensor Ids(long[,] values) => torch.tensor(values);
 
-    public static Tensor RandomIds(long batch, long length, long vocab, long seed) =>
-        torch.randint(0, vocab, [batch, length], ScalarType.Int64, generator: new Generator((ulong)seed));
+    public static Tensor RandomIds(long batch, long length, long vocab, long seed)
+    {
+        using var g = new Generator((ulong)seed);
+        return torch.randint(0, vocab, [batch, length], ScalarType.Int64, generator: g);
+    }
 
-    public static Tensor RandomImages(long batch, int channels, int size, long seed) =>
-        torch.randn([batch, channels, size, size], generator: new Generator((ulong)seed));
+    public static Tensor RandomImages(long batch, int channels, int size, long seed) => TestSupport.Randn((ulong)seed, batch, channels, size, size);
 
     /// <summary>Head(Block(B-1, … Block(0, Embed(x)))) computed step by step.</summary>
     public static Tensor Blockwise(IBlockwiseClassifier m, Tensor x, Tensor? mask)

@@ -157,7 +157,7 @@ public class SparsityPlanTests
     {
         using var scope = torch.NewDisposeScope();
         var model = BlockMlp.Graded([8, 32, 32, 4], seed: 2);
-        var x = torch.randn(32, 8, generator: new torch.Generator(3));
+        var x = TestSupport.Randn(3, 32, 8);
         var data = new FewShotSet(x, model.Logits(x).detach().argmax(1));
         var source = new PlanSource("graded", "sha256:1", "teacher", 8);
         var options = new PlannerOptions { Selection = SelectionMode.Softmax, Temperature = 0.5, Seed = 11 };

@@ -108,7 +108,7 @@ public class SparsityRatioDerivationTests
         {
             using var scope = torch.NewDisposeScope();
             var model = BlockMlp.Graded([16, 64, 48, 6], seed);
-            var gen = new torch.Generator((ulong)(100 + seed));
+            using var gen = new torch.Generator((ulong)(100 + seed));
             var x = torch.randn(64, 16, generator: gen);
             var data = new FewShotSet(x, model.Logits(x).detach().argmax(1)); // teacher labels: masking costs agreement
             var targets = TargetLayer.Resolve(model, ["layers.0.fc", "layers.1.fc", "classifier"]);
@@ -151,7 +151,7 @@ public class SparsityRatioDerivationTests
     {
         using var scope = torch.NewDisposeScope();
         var model = BlockMlp.Random([8, 16, 16, 16, 4], seed: 3);
-        var gen = new torch.Generator(9);
+        using var gen = new torch.Generator(9);
         var x = torch.randn(40, 8, generator: gen);
         var data = new FewShotSet(x, model.Logits(x).detach().argmax(1));
         var paths = new[] { "layers.2.fc", "layers.0.fc", "classifier", "layers.1.fc" }; // out of order on purpose
@@ -169,7 +169,7 @@ public class SparsityRatioDerivationTests
     public void Weights_are_restored_exactly_without_leaking_tensors_also_under_no_grad_and_on_error()
     {
         var model = BlockMlp.Random([6, 12, 3], seed: 5);
-        var gen = new torch.Generator(6);
+        using var gen = new torch.Generator(6);
         using var x = torch.randn(30, 6, generator: gen);
         using var y = model.Logits(x).detach().argmax(1);
         var data = new FewShotSet(x, y);
@@ -213,7 +213,7 @@ public class SparsityRatioDerivationTests
         var empty = Assert.Throws<ArgumentException>(() => new FewShotSet(torch.zeros(0, 4), torch.zeros(0, dtype: ScalarType.Int64)));
         Assert.Contains("few-shot set is empty", empty.Message);
 
-        var x = torch.randn(12, 4, generator: new torch.Generator(2));
+        var x = TestSupport.Randn(2, 12, 4);
         var wrong = (model.Logits(x).detach().argmax(1) + 1) % 3; // every prediction wrong: μ = 0
         var mu0 = Assert.Throws<InvalidOperationException>(() => SparsityRatioDerivation.Derive(model, new FewShotSet(x, wrong), targets, scores));
         Assert.Contains("μ is 0", mu0.Message);

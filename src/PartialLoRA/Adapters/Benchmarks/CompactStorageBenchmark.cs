@@ -59,7 +59,7 @@ public static class CompactStorageBenchmark
                 Enumerable.Range(0, count).Select(_ => (nn.Module<Tensor, Tensor>)nn.Linear(dim, dim)).ToArray());
             RegisterComponents();
             // Seeded base weights (identical for every form), drawn on the CPU.
-            var g = new torch.Generator((ulong)seed);
+            using var g = new torch.Generator((ulong)seed);
             using var _ = torch.no_grad();
             foreach (var p in parameters()) p.uniform_(-1 / Math.Sqrt(dim), 1 / Math.Sqrt(dim), generator: g);
         }
@@ -77,7 +77,7 @@ public static class CompactStorageBenchmark
         var targets = Enumerable.Range(0, o.Layers).Select(i => $"layers.{i}").ToArray();
         var plan = targets.ToDictionary(t => t, t => new LayerSparsity(t, o.Dim, o.Dim,
             (int)Math.Round(o.RowRatio * o.Dim), (int)Math.Round(o.ColRatio * o.Dim)));
-        var g = new torch.Generator((ulong)o.Seed);
+        using var g = new torch.Generator((ulong)o.Seed);
         using var x = torch.randn(new long[] { o.Tokens, o.Dim }, generator: g).to(device);
         using var target = torch.randn(new long[] { o.Tokens, o.Dim }, generator: g).to(device);
         var rows = new List<CompactBenchmarkRow>();

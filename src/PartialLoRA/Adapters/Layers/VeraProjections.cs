@@ -24,7 +24,7 @@ public sealed class VeraProjections : IDisposable
 
     public static VeraProjections Create(int rank, int maxOut, int maxIn, long key)
     {
-        var g = new torch.Generator(unchecked((ulong)key));
+        using var g = new torch.Generator(unchecked((ulong)key));
         using var a = Init.KaimingUniformRelu(rank, maxIn, g);
         using var b = Init.KaimingUniformRelu(maxOut, rank, g);
         return new VeraProjections(a, b);

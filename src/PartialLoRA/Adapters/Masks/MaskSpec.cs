@@ -66,7 +66,7 @@ public sealed record PartialMasks(IReadOnlyDictionary<string, LayerSparsity> Pla
     public override RowColMask Create(string path, int rows, int cols)
     {
         var s = Entry(path);
-        var g = LayerSeeds.Generator(Seed, path, "partial-mask");
+        using var g = LayerSeeds.Generator(Seed, path, "partial-mask");
         using var ur = torch.rand(rows, generator: g, dtype: torch.float64);
         using var uc = torch.rand(cols, generator: g, dtype: torch.float64);
         return new RowColMask(ur.data<double>().Select(u => u < s.RowRatio).ToArray(),
@@ -144,7 +144,7 @@ public sealed record SampledMasks(
     {
         var s = Entry(path);
         var imp = Importance[path];
-        var g = LayerSeeds.Generator(Seed, path, "sampled-mask");
+        using var g = LayerSeeds.Generator(Seed, path, "sampled-mask");
         var keptRows = GumbelTopK(imp.Rows, s.KeptRows, Temperature, g);
         var keptCols = GumbelTopK(imp.Cols, s.KeptCols, Temperature, g);
         return RowColMask.FromIndices(rows, cols, keptRows, keptCols, path);
@@ -205,7 +205,7 @@ public sealed record ElementMasks(Func<string, double> Density, long Seed, strin
     public override ElementMask Create(string path, int rows, int cols, int rank)
     {
         var d = Density(path);
-        var g = LayerSeeds.Generator(Seed, path, "element-mask");
+        using var g = LayerSeeds.Generator(Seed, path, "element-mask");
         using var ua = torch.rand(rank * cols, generator: g, dtype: torch.float64);
         using var ub = torch.rand(rows * rank, generator: g, dtype: torch.float64);
         return new ElementMask(rows, cols, rank, ua.data<double>().Select(u => u < d).ToArray(), ub.data<double>().Select(u => u < d).ToArray());

@@ -47,10 +47,10 @@ public sealed class SetCache(string? folder = null)
             if (TryLoad(k) is { } loaded)
             {
                 Interlocked.Increment(ref DiskHits);
-                return loaded;
+                return KeepAlive(loaded);
             }
             Interlocked.Increment(ref Builds);
-            var set = build();
+            var set = KeepAlive(build());
             Save(k, set);
             return set;
         }));
@@ -73,6 +73,18 @@ public sealed class SetCache(string? folder = null)
         foreach (var (_, v) in memory)
             if (v.IsValueCreated) v.Value.Dispose();
         memory.Clear();
+    }
+
+    /// <summary>
+    /// A cached set outlives the first caller's <c>torch.NewDisposeScope()</c>: its tensors leave that scope, else the
+    /// scope would dispose them under later callers (and under other threads still reading them).
+    /// </summary>
+    private static ClassificationSet KeepAlive(ClassificationSet set)
+    {
+        set.Inputs.DetachFromDisposeScope();
+        set.Labels.DetachFromDisposeScope();
+        set.AttentionMask?.DetachFromDisposeScope();
+        return set;
     }
 
     private string? PathOf(string key) => Folder == null ? null : Path.Combine(Folder, key + ".safetensors");

@@ -66,7 +66,7 @@ public sealed class ClipModel : nn.Module, IHfModel
     /// <summary>Re-draws every weight as HF's CLIP initialisation does, from <paramref name="seed"/>.</summary>
     public void InitWeights(long seed)
     {
-        var g = new Generator((ulong)seed);
+        using var g = new Generator((ulong)seed);
         text_model.InitWeights(g);
         vision_model.InitWeights(g);
         HfInit.Linear(visual_projection, Math.Pow(Config.Vision.HiddenSize, -0.5) * Config.Vision.InitializerFactor, g);

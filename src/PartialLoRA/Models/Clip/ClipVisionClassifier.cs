@@ -52,7 +52,7 @@ public sealed class ClipVisionClassifier : nn.Module, IBlockwiseClassifier, IHfM
     /// <summary>Seeded HF CLIP initialisation of the tower and projection; classifier ~ N(0, initializer_range²), bias 0.</summary>
     public void InitWeights(long seed)
     {
-        var g = new Generator((ulong)seed);
+        using var g = new Generator((ulong)seed);
         vision_model.InitWeights(g);
         HfInit.Linear(visual_projection, Math.Pow(VisionConfig.HiddenSize, -0.5) * VisionConfig.InitializerFactor, g);
         HfInit.Linear(classifier, VisionConfig.InitializerRange, g);

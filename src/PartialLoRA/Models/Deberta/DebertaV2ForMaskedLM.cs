@@ -32,7 +32,7 @@ public sealed class DebertaV2ForMaskedLM : nn.Module, IHfModel
 
     public void InitWeights(long seed)
     {
-        var g = new Generator((ulong)seed);
+        using var g = new Generator((ulong)seed);
         deberta.InitWeights(g);
         cls?.InitWeights(g);
         lm_predictions?.InitWeights(g);

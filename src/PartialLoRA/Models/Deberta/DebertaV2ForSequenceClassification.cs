@@ -34,7 +34,7 @@ public sealed class DebertaV2ForSequenceClassification : nn.Module, IBlockwiseCl
 
     public void InitWeights(long seed)
     {
-        var g = new Generator((ulong)seed);
+        using var g = new Generator((ulong)seed);
         deberta.InitWeights(g);
         pooler.InitWeights(g);
         HfInit.Linear(classifier, Config.InitializerRange, g);

@@ -31,7 +31,7 @@ public sealed class LlamaForSequenceClassification : nn.Module, IBlockwiseClassi
 
     public void InitWeights(long seed)
     {
-        var g = new Generator((ulong)seed);
+        using var g = new Generator((ulong)seed);
         model.InitWeights(g);
         HfInit.Linear(score, Config.InitializerRange, g);
     }
