@@ -47,13 +47,35 @@ public sealed class TensorScopePerTest : BeforeAfterTestAttribute
 
 public class TensorScopePerTestTests
 {
+    private static void SyncTest() { }
+    private static void OtherSyncTest() { }
+    private static Task AsyncTest() => Task.CompletedTask;
+
+    // Async, so that the assembly-level attribute leaves this test's thread without a scope of its own; the calls
+    // below all run before the first await, on one thread.
     [Fact]
-    public void A_synchronous_test_creates_its_tensors_inside_a_dispose_scope()
+    public async Task A_synchronous_test_gets_a_scope_that_after_disposes_and_an_async_test_gets_none()
     {
-        var stats = DisposeScopeManager.Statistics.TensorStatistics;
-        var (inside, outside) = (stats.CreatedInScopeCount, stats.CreatedOutsideScopeCount);
-        var t = torch.ones(3);
-        Assert.Equal((inside + 1, outside), (stats.CreatedInScopeCount, stats.CreatedOutsideScopeCount));
-        Assert.False(t.IsInvalid);
+        var attribute = new TensorScopePerTest();
+        var sync = typeof(TensorScopePerTestTests).GetMethod(nameof(SyncTest), BindingFlags.NonPublic | BindingFlags.Static)!;
+        var async = typeof(TensorScopePerTestTests).GetMethod(nameof(AsyncTest), BindingFlags.NonPublic | BindingFlags.Static)!;
+
+        attribute.Before(sync);
+        var inside = torch.ones(3);
+        attribute.After(sync);
+        Assert.True(inside.IsInvalid);   // disposed with the test's scope
+
+        attribute.Before(async);
+        var outside = torch.ones(3);
+        attribute.After(async);
+        Assert.False(outside.IsInvalid);
+        outside.Dispose();
+
+        var other = typeof(TensorScopePerTestTests).GetMethod(nameof(OtherSyncTest), BindingFlags.NonPublic | BindingFlags.Static)!;
+        attribute.Before(sync);
+        var e = Assert.Throws<InvalidOperationException>(() => attribute.After(other));
+        Assert.Contains("another thread", e.Message);
+        attribute.After(sync);
+        await Task.CompletedTask;
     }
 }
