@@ -47,10 +47,10 @@ public sealed class SetCache(string? folder = null)
             if (TryLoad(k) is { } loaded)
             {
                 Interlocked.Increment(ref DiskHits);
-                return KeepAlive(loaded);
+                return DetachFromCallerScope(loaded);
             }
             Interlocked.Increment(ref Builds);
-            var set = KeepAlive(build());
+            var set = DetachFromCallerScope(build());
             Save(k, set);
             return set;
         }));
@@ -79,7 +79,7 @@ public sealed class SetCache(string? folder = null)
     /// A cached set outlives the first caller's <c>torch.NewDisposeScope()</c>: its tensors leave that scope, else the
     /// scope would dispose them under later callers (and under other threads still reading them).
     /// </summary>
-    private static ClassificationSet KeepAlive(ClassificationSet set)
+    private static ClassificationSet DetachFromCallerScope(ClassificationSet set)
     {
         set.Inputs.DetachFromDisposeScope();
         set.Labels.DetachFromDisposeScope();
