@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using PartialLoRA.Backbones;
+using PartialLoRA.Runtime;
 
 namespace PartialLoRA.Cli.Commands;
 
@@ -45,6 +46,7 @@ public static class PretrainReportCommands
         {
             CliApp.StartRuntime(parse);
             var bf16 = PretrainCommand.ParseBf16(parse.GetValue(precision)!);
+            if (CpuBf16.Warning(TorchRuntime.Device, bf16, CpuBf16.Native()) is { } warning) Console.Error.WriteLine(warning);
             PretrainThroughput r;
             switch (parse.GetValue(kind))
             {

@@ -13,6 +13,7 @@ public sealed record RuntimeReport(
     IReadOnlyList<CudaDeviceInfo> CudaDevices,
     int CpuThreads,
     int ProcessorCount,
+    string CpuBf16Support,
     string GlibcxxFix)
 {
     public static RuntimeReport Collect(TorchRuntimeState? state = null)
@@ -34,7 +35,7 @@ public sealed record RuntimeReport(
             : $"{torch.__version__} (TorchSharp package)";
         return new RuntimeReport(tsVersion, libtorch, backend, state.Device.ToString(),
             state.CudaAvailable ? CudaDriver.Devices() : [], state.Threads, Environment.ProcessorCount,
-            state.Glibcxx.Describe());
+            CpuBf16.Describe(CpuBf16.Native()), state.Glibcxx.Describe());
     }
 
     // PyTorch installs have torch/version.py beside torch/lib; libtorch zips have build-version beside lib/.
@@ -62,6 +63,7 @@ public sealed record RuntimeReport(
         foreach (var d in CudaDevices)
             yield return ($"cuda:{d.Index}", $"{d.Name}, {d.TotalMemoryBytes / (1024.0 * 1024 * 1024):F1} GiB");
         yield return ("cpu threads", $"{CpuThreads} (of {ProcessorCount} processors)");
+        yield return ("cpu bf16", CpuBf16Support);
         yield return ("glibcxx fix", GlibcxxFix);
     }
 }

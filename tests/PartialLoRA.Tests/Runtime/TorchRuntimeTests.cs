@@ -36,6 +36,7 @@ public class TorchRuntimeTests
         Assert.StartsWith("cpu", report.Backend);
         Assert.Equal("cpu", report.Device);
         Assert.Contains(report.Lines(), l => l.Key == "glibcxx fix");
+        Assert.Contains(report.Lines(), l => l.Key == "cpu bf16" && l.Value == CpuBf16.Describe(CpuBf16.Native()));
         Assert.DoesNotContain("MISSING", report.GlibcxxFix);
     }
 
