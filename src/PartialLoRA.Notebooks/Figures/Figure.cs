@@ -156,6 +156,20 @@ public sealed class Figure
         }
     }
 
+    /// <summary>
+    /// Whether the x axis only needs whole-number ticks: numeric series whose x values are all integers over a short
+    /// span (layer indices, ranks, epochs). Left to itself the PNG labels 1, 1.5, 2, … there.
+    /// </summary>
+    internal bool IntegerX =>
+        !LogX && series.All(s => s.Kind is SeriesKind.Line or SeriesKind.Scatter or SeriesKind.Band)
+        && series.SelectMany(s => s.X).All(v => v == Math.Round(v))
+        && XSpan is >= 1 and <= MaxIntegerSpan;
+
+    /// <summary>Largest minus smallest x over all series.</summary>
+    internal double XSpan => series.SelectMany(s => s.X).Max() - series.SelectMany(s => s.X).Min();
+
+    private const double MaxIntegerSpan = 20;
+
     private string FigureName => Title != null ? $"figure '{Title}'" : "figure";
 
     private Figure Add(Series s)

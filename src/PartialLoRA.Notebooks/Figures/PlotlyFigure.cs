@@ -85,7 +85,10 @@ internal static class PlotlyFigure
         var heat = f.Series.Any(s => s.Kind == SeriesKind.Heatmap);
         var layout = new Layout();
         if (f.Title != null) layout.SetProperty("title", Obj(("text", f.Title), ("x", 0.05)));
-        layout.SetProperty("xaxis", Axis(f.XLabel, f.LogX, heat));
+        var xaxis = Axis(f.XLabel, f.LogX, heat);
+        // whole-number steps, about ten ticks at most
+        if (f.IntegerX) xaxis["dtick"] = (int)Math.Ceiling(f.XSpan) / 10 + 1;
+        layout.SetProperty("xaxis", xaxis);
         layout.SetProperty("yaxis", Axis(f.YLabel, f.LogY, heat));
         layout.SetProperty("height", f.Height);
         layout.SetProperty("margin", Obj(("l", 70), ("r", 30), ("t", f.Title != null ? 60 : 30), ("b", 60)));

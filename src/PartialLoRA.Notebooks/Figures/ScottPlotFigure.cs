@@ -63,6 +63,7 @@ internal static class ScottPlotFigure
             }
             plt.Axes.Margins(bottom: 0);
         }
+        if (f.IntegerX) plt.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         if (f.LogX) plt.Axes.Bottom.TickGenerator = LogTicks();
         if (f.LogY) plt.Axes.Left.TickGenerator = LogTicks();
         if (f.Series.Any(s => s.Name != null && !s.HideInLegend && s.Kind != SeriesKind.Heatmap))

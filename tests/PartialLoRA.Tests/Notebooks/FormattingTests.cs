@@ -84,6 +84,25 @@ public class FormattingTests
     }
 
     [Fact]
+    public void Integer_x_values_over_a_short_span_get_whole_number_ticks()
+    {
+        static bool IntegerTicks(Figure f) =>
+            f.ToScottPlot().Axes.Bottom.TickGenerator is ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly: true };
+        static string XAxis(Figure f) => System.Text.Json.Nodes.JsonNode.Parse(Plotly.NET.GenericChart.toFigureJson(f.ToPlotly()))!["layout"]!["xaxis"]!.ToJsonString();
+
+        var layers = new Figure("p_row per layer").Line([1, 2, 3, 4, 5, 6], [0.1, 0.2, 0, 0.05, 0, 0], "SVD");
+        Assert.True(IntegerTicks(layers));
+        Assert.Contains("\"dtick\":1", XAxis(layers));
+        var ranks = new Figure("ranks").Scatter([0, 20], [1, 2]);
+        Assert.Contains("\"dtick\":3", XAxis(ranks));
+
+        Assert.False(IntegerTicks(new Figure("fractions").Line([0.1, 0.5, 0.9], [1, 2, 3])));
+        Assert.False(IntegerTicks(new Figure("long").Line([0, 1000], [1, 2])));
+        Assert.DoesNotContain("dtick", XAxis(new Figure("long").Line([0, 1000], [1, 2])));
+        Assert.False(IntegerTicks(new Figure("one point").Line([3], [1])));
+    }
+
+    [Fact]
     public void Raw_plotly_charts_give_html_and_scottplot_plots_give_png()
     {
         var chart = new Figure("t").Line([1, 2], [3, 4]).ToPlotly();
