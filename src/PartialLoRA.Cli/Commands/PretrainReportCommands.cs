@@ -46,7 +46,7 @@ public static class PretrainReportCommands
         {
             CliApp.StartRuntime(parse);
             var bf16 = PretrainCommand.ParseBf16(parse.GetValue(precision)!);
-            if (CpuBf16.Warning(TorchRuntime.Device, bf16, CpuBf16.Native()) is { } warning) Console.Error.WriteLine(warning);
+            if (CpuBf16.Warning(TorchRuntime.Device, bf16) is { } warning) Console.Error.WriteLine(warning);
             PretrainThroughput r;
             switch (parse.GetValue(kind))
             {

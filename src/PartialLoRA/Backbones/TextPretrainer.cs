@@ -71,7 +71,7 @@ public static class TextPretrainer
         using var loop = new PretrainLoop(Kind, o.ToJson(), s, model, stepsPerEpoch, workDir, log, "tok", (long)s.BatchSize * o.MaxLength, stopAfterEpoch, keepEpochs);
         log.WriteLine($"{Kind}: {data.Description}");
         log.WriteLine($"{Kind}: {VisionPretrainer.ModelSize(model)}; {loop.TotalSteps} steps of {s.BatchSize} rows ({s.Epochs} epochs), device {device}, {torch.get_num_threads()} threads");
-        if (CpuBf16.Warning(device, s.Bf16, CpuBf16.Native()) is { } warning) log.WriteLine($"{Kind}: {warning}");
+        if (CpuBf16.Warning(device, s.Bf16) is { } warning) log.WriteLine($"{Kind}: {warning}");
         var specials = BertSpecialIds.Of(data.Tokenizer);
 
         int[]? order = null;

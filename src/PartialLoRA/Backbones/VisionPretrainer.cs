@@ -79,7 +79,7 @@ public static class VisionPretrainer
         using var loop = new PretrainLoop(Kind, o.ToJson(), s, model, stepsPerEpoch, workDir, log, "img", s.BatchSize, stopAfterEpoch, keepEpochs);
         log.WriteLine($"{Kind}: {data.Description}");
         log.WriteLine($"{Kind}: {ModelSize(model)}; {loop.TotalSteps} steps of {s.BatchSize} ({s.Epochs} epochs), device {device}, {torch.get_num_threads()} threads");
-        if (CpuBf16.Warning(device, s.Bf16, CpuBf16.Native()) is { } warning) log.WriteLine($"{Kind}: {warning}");
+        if (CpuBf16.Warning(device, s.Bf16) is { } warning) log.WriteLine($"{Kind}: {warning}");
 
         int[]? order = null;
         int orderEpoch = -1;

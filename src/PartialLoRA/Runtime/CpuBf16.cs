@@ -33,6 +33,10 @@ public static class CpuBf16
         null => "unknown (no /proc/cpuinfo)",
     };
 
+    /// <summary>The warning below for this machine's CPU (reads <c>/proc/cpuinfo</c> only when bf16 on CPU is asked for).</summary>
+    public static string? Warning(torch.Device device, bool bf16) =>
+        bf16 && device.type == DeviceType.CPU ? Warning(device, bf16, Native()) : null;
+
     /// <summary>A warning when a bf16 forward pass is asked for on a CPU without native bf16; null otherwise.</summary>
     public static string? Warning(torch.Device device, bool bf16, bool? native)
     {
