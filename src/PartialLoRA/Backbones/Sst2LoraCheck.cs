@@ -16,12 +16,12 @@ namespace PartialLoRA.Backbones;
 /// a randomly initialised encoder of the same config: LoRA r = 8, α = 16 on query_proj/value_proj (PEFT's DeBERTa
 /// default) plus the trainable pooler and classifier, on a seeded subset of SST-2's training split, early stopping
 /// on another disjoint subset of the training split, accuracy on SST-2's GLUE dev set (the test). Same seed, data,
-/// steps and learning rate for both.
+/// steps, learning rate and precision (the pretraining run's) for both.
 /// </summary>
 public static class Sst2LoraCheck
 {
     public sealed record Budget(int TrainExamples = 8000, int ValidationExamples = 1000, int Epochs = 2, int BatchSize = 32,
-        double LearningRate = 1e-3, int Rank = 8, double Alpha = 16, long Seed = 0);
+        double LearningRate = 1e-3, int Rank = 8, double Alpha = 16, long Seed = 0, bool Bf16 = true);
 
     public static JsonObject Run(string backboneFolder, ITextTokenizer tokenizer, string dataRoot, Budget budget, TextWriter log)
     {
@@ -57,7 +57,7 @@ public static class Sst2LoraCheck
                 WarmupRatio = 0.06,
                 Patience = budget.Epochs,
                 Seed = budget.Seed,
-                Precision = Precision.Bf16,
+                Precision = budget.Bf16 ? Precision.Bf16 : Precision.F32,
             };
             var r = Trainer.Train(model, setup, new SetBatches(train), new SetBatches(val), new SetBatches(sets.Test), options, TorchRuntime.Device);
             var acc = r.Test![ClassificationMetrics.Accuracy];
@@ -77,7 +77,7 @@ public static class Sst2LoraCheck
         {
             ["protocol"] = $"LoRA r={budget.Rank} α={budget.Alpha} on query_proj/value_proj + trainable pooler and classifier (seeded HF init); " +
                            $"{budget.TrainExamples} SST-2 training examples (seeded subset), {budget.Epochs} epochs, batch {budget.BatchSize}, AdamW lr {budget.LearningRate} " +
-                           $"warm-up 6% + cosine, bf16 autocast; early stopping on {budget.ValidationExamples} other training examples; test = SST-2 GLUE dev ({sets.Test.Count}); seed {budget.Seed}",
+                           $"warm-up 6% + cosine, {(budget.Bf16 ? "bf16 autocast" : "f32")}; early stopping on {budget.ValidationExamples} other training examples; test = SST-2 GLUE dev ({sets.Test.Count}); seed {budget.Seed}",
             ["pretrained"] = One(true),
             ["random_init"] = One(false),
         };

@@ -197,7 +197,7 @@ public static class TextPublisher
             ["train_rows_evaluated"] = data.HeldOut.Rows,
             ["masking_for_evaluation"] = "15% of non-special ids (80/10/10), fixed per batch of 64 rows by the seed; accuracy = top-1 over the vocabulary at every selected position",
         };
-        if (sst2) quality["sst2_lora"] = Sst2LoraCheck.Run(folder, tokenizer, dataRoot, new Sst2LoraCheck.Budget(Seed: o.Schedule.Seed), log);
+        if (sst2) quality["sst2_lora"] = Sst2LoraCheck.Run(folder, tokenizer, dataRoot, new Sst2LoraCheck.Budget(Seed: o.Schedule.Seed, Bf16: o.Schedule.Bf16), log);
 
         var entry = new JsonObject
         {
