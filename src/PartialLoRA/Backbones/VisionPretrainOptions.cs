@@ -30,6 +30,9 @@ public sealed record VisionPretrainOptions
     public double FlipProbability { get; init; } = 0.5;
     public double ValidationFraction { get; init; } = 0.1;
 
+    /// <summary>A published backbone to start from (a warm restart) instead of a random initialisation; null: random.</summary>
+    public PretrainInit? Init { get; init; }
+
     public PretrainSchedule Schedule { get; init; } = new()
     {
         Epochs = 32,
@@ -64,9 +67,21 @@ public sealed record VisionPretrainOptions
         if (CropScaleMin is <= 0 or > 1) throw new ArgumentException($"vision pretraining: crop_scale_min = {CropScaleMin}: must be in (0, 1]");
         if (FlipProbability is < 0 or > 1) throw new ArgumentException($"vision pretraining: flip_probability = {FlipProbability}: must be in [0, 1]");
         if (ValidationFraction is <= 0 or >= 1) throw new ArgumentException($"vision pretraining: validation_fraction = {ValidationFraction}: must be in (0, 1)");
+        Init?.CheckSameHoldOut("vision", Dataset, ValidationFraction, Schedule.Seed);
     }
 
-    public JsonObject ToJson() => new()
+    /// <summary>The purpose parts of a per-step random stream: a continued run salts them so that it draws new orders and crops.</summary>
+    public string[] Stream(params string[] purpose) => Init is null ? purpose : [Init.StreamTag, .. purpose];
+
+    public JsonObject ToJson()
+    {
+        var o = Options();
+        // absent for a run from random initialisation, so such runs keep the options (and restart states) they had
+        if (Init is not null) o["initialised_from"] = Init.ToJson();
+        return o;
+    }
+
+    private JsonObject Options() => new()
     {
         ["dataset"] = Dataset,
         ["model"] = new JsonObject

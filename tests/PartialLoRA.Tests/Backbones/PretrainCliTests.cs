@@ -14,6 +14,14 @@ public class PretrainCliTests
         "--patch-size", "8", "--projection-dim", "8", "--precision", "f32", "--checkpoint-every", "2",
     ];
 
+    /// <summary><paramref name="args"/> with the value of option <paramref name="name"/> replaced.</summary>
+    private static string[] Set(string[] args, string name, string value)
+    {
+        var copy = args.ToArray();
+        copy[Array.IndexOf(copy, name) + 1] = value;
+        return copy;
+    }
+
     [Fact]
     public void Vision_pretraining_killed_after_a_checkpoint_resumes_there_and_ends_identical_to_an_uninterrupted_run()
     {
@@ -60,6 +68,67 @@ public class PretrainCliTests
         Assert.True(past.ExitCode == 0, past.Stderr + past.Stdout);
         Assert.Contains("loaded the end of epoch 10 of 12 from", past.Stdout);
         Assert.DoesNotMatch(@"step \d+/120 epoch", past.Stdout);   // no training step logged
+    }
+
+    [Fact]
+    public void Init_from_starts_at_the_published_weights_and_records_the_chain_it_continues()
+    {
+        var data = BackboneFixtures.TinyCifar(TestSupport.TempDir("pretrain-init-data"), perClass: 6);
+        var root = TestSupport.TempDir("pretrain-init");
+        var backbones = Path.Combine(root, "backbones");
+        string[] Publishing(string work, int epochs, params string[] more) =>
+            [.. Set(TinyVision(data, Path.Combine(root, work)), "--epochs", $"{epochs}").Where(a => a != "--no-publish"), "--backbones", backbones, .. more];
+
+        var first = TestSupport.RunCli(TestSupport.CliDll, Publishing("first", 3));
+        Assert.True(first.ExitCode == 0, first.Stderr + first.Stdout);
+        var folder = Path.Combine(backbones, VisionPublisher.DefaultName);
+        var weights = Path.Combine(folder, "model.safetensors");
+        var firstSha = BackboneManifest.Sha256(weights);
+        var firstEntry = BackboneManifest.Open(backbones).Require(VisionPublisher.DefaultName);
+
+        // a learning rate far below fp16's resolution: the continued run publishes exactly the weights it started from
+        var second = TestSupport.RunCli(TestSupport.CliDll, Publishing("second", 2, "--lr", "1e-12", "--init-from", folder));
+        Assert.True(second.ExitCode == 0, second.Stderr + second.Stdout);
+        Assert.Contains($"initialised from {folder} ('{VisionPublisher.DefaultName}', 3 epochs;", second.Stdout);
+        Assert.Equal(firstSha, BackboneManifest.Sha256(weights));
+        var entry = BackboneManifest.Open(backbones).Require(VisionPublisher.DefaultName);
+        Assert.Equal(firstSha, entry["options"]!["initialised_from"]!["model_safetensors_sha256"]!.GetValue<string>());
+        Assert.Equal(firstEntry["command"]!.GetValue<string>(), entry["initialised_from"]!["command"]!.GetValue<string>());
+        Assert.Equal(5, entry["epochs_total"]!.GetValue<int>());
+        Assert.Equal(2, entry["epochs"]!.GetValue<int>());
+
+        // a normal learning rate moves it (so the check above can fail)
+        var third = TestSupport.RunCli(TestSupport.CliDll, Publishing("third", 2, "--init-from", folder));
+        Assert.True(third.ExitCode == 0, third.Stderr + third.Stdout);
+        Assert.NotEqual(firstSha, BackboneManifest.Sha256(weights));
+        Assert.Equal(7, BackboneManifest.Open(backbones).Require(VisionPublisher.DefaultName)["epochs_total"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public void Init_from_refuses_unlisted_folders_another_hold_out_and_another_size()
+    {
+        var data = BackboneFixtures.TinyCifar(TestSupport.TempDir("pretrain-init-bad-data"), perClass: 6);
+        var root = TestSupport.TempDir("pretrain-init-bad");
+        var backbones = Path.Combine(root, "backbones");
+        var published = TestSupport.RunCli(TestSupport.CliDll,
+            [.. Set(TinyVision(data, Path.Combine(root, "w0")), "--epochs", "2").Where(a => a != "--no-publish"), "--backbones", backbones]);
+        Assert.True(published.ExitCode == 0, published.Stderr + published.Stdout);
+        var folder = Path.Combine(backbones, VisionPublisher.DefaultName);
+
+        var stray = Path.Combine(root, "stray", "copy");
+        Directory.CreateDirectory(stray);
+        foreach (var f in Directory.EnumerateFiles(folder)) File.Copy(f, Path.Combine(stray, Path.GetFileName(f)));
+        var unlisted = TestSupport.RunCli(TestSupport.CliDll, [.. TinyVision(data, Path.Combine(root, "w1")), "--init-from", stray]);
+        Assert.NotEqual(0, unlisted.ExitCode);
+        Assert.Contains("not listed in", unlisted.Stderr + unlisted.Stdout);
+
+        var otherSeed = TestSupport.RunCli(TestSupport.CliDll, [.. TinyVision(data, Path.Combine(root, "w2")), "--seed", "1", "--init-from", folder]);
+        Assert.NotEqual(0, otherSeed.ExitCode);
+        Assert.Contains("would overlap this run's validation hold-out", otherSeed.Stderr + otherSeed.Stdout);
+
+        var otherWidth = TestSupport.RunCli(TestSupport.CliDll, [.. Set(TinyVision(data, Path.Combine(root, "w3")), "--width", "16"), "--init-from", folder]);
+        Assert.NotEqual(0, otherWidth.ExitCode);
+        Assert.Contains("model.safetensors", otherWidth.Stderr + otherWidth.Stdout);
     }
 
     /// <summary>Starts the CLI, waits until its progress file reports a step ≥ <paramref name="atLeastStep"/>, kills it; returns that step.</summary>

@@ -16,7 +16,7 @@ public class PretrainOptionsSurfaceTests
     {
         string[] head = ["--data", "--work", "--backbones", "--name", "--epochs", "--batch-size", "--lr", "--weight-decay", "--warmup-epochs", "--width", "--layers", "--heads"];
         string[] run = ["--seed", "--precision", "--checkpoint-every", "--stop-after-epoch", "--keep-epochs"];
-        Assert.Equal([.. head, "--mlp-ratio", "--patch-size", "--projection-dim", .. run, "--restart", "--no-publish"], Names(Sub("vision")));
+        Assert.Equal([.. head, "--mlp-ratio", "--patch-size", "--projection-dim", .. run, "--init-from", "--restart", "--no-publish"], Names(Sub("vision")));
         Assert.Equal([.. head, "--intermediate-size", "--max-length", .. run, "--skip-sst2", "--restart", "--no-publish"], Names(Sub("text")));
     }
 
