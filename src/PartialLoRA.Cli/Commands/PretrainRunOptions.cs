@@ -24,6 +24,12 @@ internal sealed class PretrainRunOptions
     public readonly Option<bool> Restart = PretrainCommand.RestartOption();
     public readonly Option<bool> NoPublish = PretrainCommand.NoPublishOption();
 
+    private readonly Option<string?> initFrom = new("--init-from")
+    {
+        Description = "Start from this published backbone folder (e.g. data/backbones/<name>) instead of a random initialisation: a warm restart " +
+                      "with a new optimiser and schedule. It must have been pretrained with the same seed and hold-out.",
+    };
+
     /// <param name="kind">vision or text (the default work folder).</param>
     /// <param name="words">Descriptions of the options whose wording differs per command.</param>
     public PretrainRunOptions(string kind, string defaultName, PretrainSchedule s, (int Width, int Layers, int Heads) encoder,
@@ -47,7 +53,7 @@ internal sealed class PretrainRunOptions
     public void AddTo(Command cmd, IEnumerable<Option> model, IEnumerable<Option> flags)
     {
         Option[] head = [Data, Work, Backbones, Name, epochs, batch, lr, wd, warmup, Width, Layers, Heads];
-        Option[] run = [seed, precision, every, StopAfterEpoch, KeepEpochs];
+        Option[] run = [seed, precision, every, StopAfterEpoch, KeepEpochs, initFrom];
         foreach (var o in head.Concat(model).Concat(run).Concat(flags).Concat([Restart, NoPublish])) cmd.Options.Add(o);
     }
 
@@ -63,6 +69,9 @@ internal sealed class PretrainRunOptions
         Bf16 = PretrainCommand.ParseBf16(parse.GetValue(precision)!),
         CheckpointEverySteps = parse.GetValue(every),
     };
+
+    /// <summary>The published backbone given by <c>--init-from</c>, read and verified; null when not given.</summary>
+    public PretrainInit? Init(ParseResult parse) => parse.GetValue(initFrom) is { } folder ? PretrainInit.Open(folder) : null;
 
     /// <summary>The work folder, cleared first on <c>--restart</c>.</summary>
     public string PrepareWork(ParseResult parse)

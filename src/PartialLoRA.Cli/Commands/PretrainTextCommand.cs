@@ -28,6 +28,7 @@ public static class PretrainTextCommand
                 IntermediateSize = parse.GetValue(inter),
                 MaxLength = parse.GetValue(maxLen),
                 Schedule = shared.Schedule(parse, d.Schedule),
+                Init = shared.Init(parse),
             };
             o.Validate();
             var workDir = shared.PrepareWork(parse);

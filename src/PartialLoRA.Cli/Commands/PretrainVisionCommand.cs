@@ -15,13 +15,8 @@ public static class PretrainVisionCommand
         var patch = new Option<int>("--patch-size") { Description = "Patch size (32 must be a multiple).", DefaultValueFactory = _ => d.PatchSize };
         var proj = new Option<int>("--projection-dim") { Description = "visual_projection output size.", DefaultValueFactory = _ => d.ProjectionDim };
 
-        var init = new Option<string?>("--init-from")
-        {
-            Description = "Start from this published backbone folder (e.g. data/backbones/clip-vit-lab-cifar10) instead of a random initialisation: " +
-                          "a warm restart with a new optimiser and schedule. It must have been pretrained on the same dataset and hold-out.",
-        };
         var cmd = new Command("vision", "Pretrain the CLIP vision transformer (lab size) supervised on CIFAR-10 train, then publish it as fp16 with its measured test and linear-probe accuracy.");
-        shared.AddTo(cmd, [mlp, patch, proj], [init]);
+        shared.AddTo(cmd, [mlp, patch, proj], []);
         cmd.SetAction(parse => CliApp.Guard(parse, () =>
         {
             CliApp.StartRuntime(parse);
@@ -34,7 +29,7 @@ public static class PretrainVisionCommand
                 PatchSize = parse.GetValue(patch),
                 ProjectionDim = parse.GetValue(proj),
                 Schedule = shared.Schedule(parse, d.Schedule),
-                Init = parse.GetValue(init) is { } from ? PretrainInit.Open(from) : null,
+                Init = shared.Init(parse),
             };
             o.Validate();
             var workDir = shared.PrepareWork(parse);

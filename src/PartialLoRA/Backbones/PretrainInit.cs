@@ -29,17 +29,37 @@ public sealed record PretrainInit(string Folder, string Name, string WeightsSha2
         return new PretrainInit(full, name, sha, (JsonObject)entry.DeepClone());
     }
 
-    /// <summary>Throws unless the backbone was pretrained as <paramref name="kind"/> on the same dataset and hold-out.</summary>
-    public void CheckSameHoldOut(string kind, string dataset, double validationFraction, long seed)
+    /// <summary>
+    /// Throws unless the backbone was pretrained as <paramref name="kind"/> with the same seed and the same values of
+    /// the <paramref name="holdOut"/> options (those that decide which examples are held out).
+    /// </summary>
+    public void CheckSameHoldOut(string kind, long seed, params (string Field, JsonNode? Value)[] holdOut)
     {
         var where = $"--init-from {Folder} (manifest entry '{Name}')";
-        var was = (Kind: Entry["kind"]?.GetValue<string>(), Dataset: Entry["options"]?["dataset"]?.GetValue<string>(),
-            Fraction: Entry["options"]?["validation_fraction"]?.GetValue<double>(), Seed: Entry["seed"]?.GetValue<long>());
-        if (was.Kind != kind) throw new ArgumentException($"{where}: a '{was.Kind}' backbone, this is a '{kind}' run");
-        if (was.Dataset != dataset || was.Fraction != validationFraction || was.Seed != seed)
-            throw new ArgumentException(
-                $"{where}: pretrained on {was.Dataset} with validation_fraction {was.Fraction} and seed {was.Seed}, this run has {dataset}, " +
-                $"{validationFraction} and seed {seed}; its training images would overlap this run's validation hold-out");
+        var wasKind = Entry["kind"]?.GetValue<string>();
+        if (wasKind != kind) throw new ArgumentException($"{where}: a '{wasKind}' backbone, this is a '{kind}' run");
+        var differ = holdOut.Where(f => !JsonNode.DeepEquals(Entry["options"]?[f.Field], f.Value))
+            .Select(f => $"{f.Field} {Entry["options"]?[f.Field]?.ToJsonString() ?? "absent"} there, {f.Value?.ToJsonString() ?? "absent"} here").ToList();
+        var wasSeed = Entry["seed"]?.GetValue<long>();
+        if (wasSeed != seed) differ.Insert(0, $"seed {wasSeed?.ToString() ?? "absent"} there, {seed} here");
+        if (differ.Count > 0)
+            throw new ArgumentException($"{where}: {string.Join("; ", differ)}: its training examples would overlap this run's held-out ones");
+    }
+
+    /// <summary>Copies the backbone's weights into <paramref name="model"/> (same architecture and sizes, else an error naming the tensor).</summary>
+    public void LoadInto(Models.IHfModel model, string kind, TextWriter log)
+    {
+        var report = Models.HfModelFolder.LoadWeights(model, Folder, strict: true);
+        log.WriteLine($"{kind}: initialised from {Folder} ('{Name}', {ChainEpochs} epochs; {report.Summary()})");
+    }
+
+    /// <summary>Adds to a new manifest entry the chain it continues: totals, and the whole entry of the backbone it started from.</summary>
+    public static void RecordChain(JsonObject entry, PretrainInit? init, PretrainRunInfo run)
+    {
+        if (init is null) return;
+        entry["epochs_total"] = init.ChainEpochs + run.EpochsTrained;
+        entry["train_wall_seconds_total"] = Math.Round(init.ChainWallSeconds + run.ElapsedSeconds, 1);
+        entry["initialised_from"] = init.Entry.DeepClone();
     }
 
     /// <summary>Salt of the continued run's data-order and augmentation streams (a different stream from the first run's).</summary>

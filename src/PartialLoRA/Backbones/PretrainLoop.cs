@@ -29,6 +29,7 @@ namespace PartialLoRA.Backbones;
 public sealed class PretrainLoop : IDisposable
 {
     private readonly string kind;
+    private readonly string? streamTag;
     private readonly string workDir;
     private readonly JsonObject options;
     private readonly PretrainSchedule schedule;
@@ -73,9 +74,12 @@ public sealed class PretrainLoop : IDisposable
     /// <param name="itemsPerStep">Images or tokens per step, for the throughput in the log.</param>
     /// <param name="stopAfterEpoch">Stop at the end of this epoch (1-based) of the full schedule; null: run it all.</param>
     /// <param name="keepEpochSnapshots">How many of the latest epoch snapshots to keep.</param>
+    /// <param name="streamTag">Salt of every random stream (<see cref="PretrainInit.StreamTag"/> for a continued run); null: none.</param>
     public PretrainLoop(string kind, JsonObject options, PretrainSchedule schedule, nn.Module model, int stepsPerEpoch,
-        string workDir, TextWriter log, string unit, long itemsPerStep, int? stopAfterEpoch = null, int keepEpochSnapshots = DefaultKeepEpochSnapshots)
+        string workDir, TextWriter log, string unit, long itemsPerStep, int? stopAfterEpoch = null, int keepEpochSnapshots = DefaultKeepEpochSnapshots,
+        string? streamTag = null)
     {
+        this.streamTag = streamTag;
         if (stepsPerEpoch < 1) throw new ArgumentException($"{kind}: the training set gives no full batch of {schedule.BatchSize}");
         if (stopAfterEpoch is { } k0 && (k0 < 1 || k0 > schedule.Epochs))
             throw new ArgumentException($"{kind}: stop after epoch {k0}: must be in [1, epochs = {schedule.Epochs}]");
@@ -224,9 +228,14 @@ public sealed class PretrainLoop : IDisposable
         }
     }
 
-    /// <summary>A 63-bit seed keyed by the run's seed, its kind, a purpose and a step (see <see cref="SplitMix64.Key"/>).</summary>
+    /// <summary>A 63-bit seed keyed by the run's seed, its kind (and stream tag), a purpose and a step (see <see cref="SplitMix64.Key"/>).</summary>
     public long StepSeed(string purpose, int step) =>
-        (long)(SplitMix64.Key((ulong)schedule.Seed, kind, purpose, step.ToString(CultureInfo.InvariantCulture)) >> 1);
+        (long)(SplitMix64.Key((ulong)schedule.Seed, Parts(purpose, step.ToString(CultureInfo.InvariantCulture))) >> 1);
+
+    /// <summary>A random stream keyed like <see cref="StepSeed"/> (data order per epoch, augmentation per step).</summary>
+    public SplitMix64 Stream(params string[] purpose) => SplitMix64.For((ulong)schedule.Seed, Parts(purpose));
+
+    private string[] Parts(params string[] purpose) => streamTag is null ? [kind, .. purpose] : [kind, streamTag, .. purpose];
 
     private void Save() => PretrainState.Save(workDir, model, optimizer, new JsonObject
     {

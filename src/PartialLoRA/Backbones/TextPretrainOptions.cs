@@ -26,6 +26,9 @@ public sealed record TextPretrainOptions
     /// <summary>Seed of the data layer's QNLI dev split whose training part is used (downstream QNLI runs with this split seed never see their test half).</summary>
     public ulong QnliSplitSeed { get; init; }
 
+    /// <summary>A published text backbone to start from (a warm restart) instead of a random initialisation; null: random.</summary>
+    public PretrainInit? Init { get; init; }
+
     /// <summary>Vocabulary file, relative to the data root.</summary>
     public string Vocabulary { get; init; } = Path.Combine("bert-vocab", "vocab.txt");
 
@@ -64,12 +67,13 @@ public sealed record TextPretrainOptions
         if (MaxLength is < 8) throw new ArgumentException($"text pretraining: max_length = {MaxLength}: must be ≥ 8");
         if (MaskProbability is <= 0 or >= 1) throw new ArgumentException($"text pretraining: mask_probability = {MaskProbability}: must be in (0, 1)");
         if (HeldOutFraction is <= 0 or >= 1) throw new ArgumentException($"text pretraining: held_out_fraction = {HeldOutFraction}: must be in (0, 1)");
+        Init?.CheckSameHoldOut("text", Schedule.Seed, ("held_out_fraction", HeldOutFraction), ("qnli_split_seed", QnliSplitSeed));
     }
 
     public JsonObject ToJson()
     {
         var c = Config();
-        return new JsonObject
+        var o = new JsonObject
         {
             ["model"] = new JsonObject
             {
@@ -90,5 +94,8 @@ public sealed record TextPretrainOptions
             ["qnli_split_seed"] = QnliSplitSeed,
             ["schedule"] = Schedule.ToJson(),
         };
+        // absent for a run from random initialisation, so such runs keep the options (and restart states) they had
+        if (Init is not null) o["initialised_from"] = Init.ToJson();
+        return o;
     }
 }

@@ -66,9 +66,10 @@ public static class TextPretrainer
         var device = TorchRuntime.Device;
         var s = o.Schedule;
         var model = new DebertaV2ForMaskedLM(o.Config(), s.Seed);
+        o.Init?.LoadInto(model, Kind, log);
         model.to(device);
         int n = data.Train.Rows, stepsPerEpoch = n / s.BatchSize;
-        using var loop = new PretrainLoop(Kind, o.ToJson(), s, model, stepsPerEpoch, workDir, log, "tok", (long)s.BatchSize * o.MaxLength, stopAfterEpoch, keepEpochs);
+        using var loop = new PretrainLoop(Kind, o.ToJson(), s, model, stepsPerEpoch, workDir, log, "tok", (long)s.BatchSize * o.MaxLength, stopAfterEpoch, keepEpochs, o.Init?.StreamTag);
         log.WriteLine($"{Kind}: {data.Description}");
         log.WriteLine($"{Kind}: {VisionPretrainer.ModelSize(model)}; {loop.TotalSteps} steps of {s.BatchSize} rows ({s.Epochs} epochs), device {device}, {torch.get_num_threads()} threads");
         if (CpuBf16.Warning(device, s.Bf16) is { } warning) log.WriteLine($"{Kind}: {warning}");
@@ -80,7 +81,7 @@ public static class TextPretrainer
         {
             if (orderEpoch != epoch)
             {
-                order = SplitMix64.For((ulong)s.Seed, Kind, "order", epoch.ToString()).Permutation(n);
+                order = loop.Stream("order", epoch.ToString()).Permutation(n);
                 orderEpoch = epoch;
             }
             var rows = torch.tensor(order.AsSpan(batch * s.BatchSize, s.BatchSize).ToArray().Select(i => (long)i).ToArray());
@@ -212,6 +213,7 @@ public static class TextPublisher
         };
         foreach (var (k, v) in RunRecord.Provenance(command, data.Description, run, o.Schedule.Seed)) entry[k] = v?.DeepClone();
         entry["options"] = o.ToJson();
+        PretrainInit.RecordChain(entry, o.Init, run);
         entry["quality"] = quality;
         entry["history"] = run.History.DeepClone();
         var manifest = BackboneManifest.Update(backbonesDir, m => m.SetEntry(name, entry));

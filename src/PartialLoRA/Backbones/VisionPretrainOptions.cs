@@ -67,11 +67,8 @@ public sealed record VisionPretrainOptions
         if (CropScaleMin is <= 0 or > 1) throw new ArgumentException($"vision pretraining: crop_scale_min = {CropScaleMin}: must be in (0, 1]");
         if (FlipProbability is < 0 or > 1) throw new ArgumentException($"vision pretraining: flip_probability = {FlipProbability}: must be in [0, 1]");
         if (ValidationFraction is <= 0 or >= 1) throw new ArgumentException($"vision pretraining: validation_fraction = {ValidationFraction}: must be in (0, 1)");
-        Init?.CheckSameHoldOut("vision", Dataset, ValidationFraction, Schedule.Seed);
+        Init?.CheckSameHoldOut("vision", Schedule.Seed, ("dataset", Dataset), ("validation_fraction", ValidationFraction));
     }
-
-    /// <summary>The purpose parts of a per-step random stream: a continued run salts them so that it draws new orders and crops.</summary>
-    public string[] Stream(params string[] purpose) => Init is null ? purpose : [Init.StreamTag, .. purpose];
 
     public JsonObject ToJson()
     {

@@ -73,15 +73,11 @@ public static class VisionPretrainer
         o.Validate();
         var device = TorchRuntime.Device;
         var model = new ClipVisionClassifier(o.VisionConfig(), o.ProjectionDim, data.Train.ClassNames, normalizeFeatures: true, seed: o.Schedule.Seed);
-        if (o.Init is { } init)
-        {
-            var report = Models.HfModelFolder.LoadWeights(model, init.Folder, strict: true);
-            log.WriteLine($"{Kind}: initialised from {init.Folder} ('{init.Name}', {init.ChainEpochs} epochs; {report.Summary()})");
-        }
+        o.Init?.LoadInto(model, Kind, log);
         model.to(device);
         var s = o.Schedule;
         int n = (int)data.Train.Count, stepsPerEpoch = n / s.BatchSize;
-        using var loop = new PretrainLoop(Kind, o.ToJson(), s, model, stepsPerEpoch, workDir, log, "img", s.BatchSize, stopAfterEpoch, keepEpochs);
+        using var loop = new PretrainLoop(Kind, o.ToJson(), s, model, stepsPerEpoch, workDir, log, "img", s.BatchSize, stopAfterEpoch, keepEpochs, o.Init?.StreamTag);
         log.WriteLine($"{Kind}: {data.Description}");
         log.WriteLine($"{Kind}: {ModelSize(model)}; {loop.TotalSteps} steps of {s.BatchSize} ({s.Epochs} epochs), device {device}, {torch.get_num_threads()} threads");
         if (CpuBf16.Warning(device, s.Bf16) is { } warning) log.WriteLine($"{Kind}: {warning}");
@@ -92,13 +88,13 @@ public static class VisionPretrainer
         {
             if (orderEpoch != epoch)
             {
-                order = SplitMix64.For((ulong)s.Seed, [Kind, .. o.Stream("order", epoch.ToString())]).Permutation(n);
+                order = loop.Stream("order", epoch.ToString()).Permutation(n);
                 orderEpoch = epoch;
             }
             var rows = torch.tensor(order.AsSpan(batch * s.BatchSize, s.BatchSize).ToArray().Select(i => (long)i).ToArray());
             var x = data.Train.Inputs.index_select(0, rows).to(device);
             var y = data.Train.Labels.index_select(0, rows).to(device);
-            x = data.TrainTransform.Apply(x, SplitMix64.For((ulong)s.Seed, [Kind, .. o.Stream("augment", step.ToString())]));
+            x = data.TrainTransform.Apply(x, loop.Stream("augment", step.ToString()));
             Tensor logits;
             using (s.Bf16 ? new Autocast(device) : null) logits = model.Logits(x);
             return nn.functional.cross_entropy(logits.to(ScalarType.Float32), y, label_smoothing: o.LabelSmoothing);
@@ -187,12 +183,7 @@ public static class VisionPublisher
         };
         foreach (var (k, v) in RunRecord.Provenance(command, data.Description, run, o.Schedule.Seed)) entry[k] = v?.DeepClone();
         entry["options"] = o.ToJson();
-        if (o.Init is { } init)
-        {
-            entry["epochs_total"] = init.ChainEpochs + run.EpochsTrained;
-            entry["train_wall_seconds_total"] = Math.Round(init.ChainWallSeconds + run.ElapsedSeconds, 1);
-            entry["initialised_from"] = init.Entry.DeepClone();
-        }
+        PretrainInit.RecordChain(entry, o.Init, run);
         entry["quality"] = quality;
         entry["history"] = run.History.DeepClone();
         var manifest = BackboneManifest.Update(backbonesDir, m => m.SetEntry(name, entry));

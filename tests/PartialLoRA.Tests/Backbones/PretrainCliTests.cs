@@ -124,7 +124,7 @@ public class PretrainCliTests
 
         var otherSeed = TestSupport.RunCli(TestSupport.CliDll, [.. TinyVision(data, Path.Combine(root, "w2")), "--seed", "1", "--init-from", folder]);
         Assert.NotEqual(0, otherSeed.ExitCode);
-        Assert.Contains("would overlap this run's validation hold-out", otherSeed.Stderr + otherSeed.Stdout);
+        Assert.Contains("would overlap this run's held-out ones", otherSeed.Stderr + otherSeed.Stdout);
 
         var otherWidth = TestSupport.RunCli(TestSupport.CliDll, [.. Set(TinyVision(data, Path.Combine(root, "w3")), "--width", "16"), "--init-from", folder]);
         Assert.NotEqual(0, otherWidth.ExitCode);
