@@ -23,7 +23,7 @@ public static class PretrainReportCommands
             var table = FewShotBaselines.Compute(PretrainCommand.Root(parse, data), dir, (ulong)parse.GetValue(seed), parse.GetValue(shots), Console.Out);
             table["command"] = RunRecord.CommandLine();
             table["device"] = RunRecord.Device();
-            var manifest = BackboneManifest.Update(dir, m => m.SetSection("few_shot_baselines", table));
+            var manifest = BackboneManifest.Update(dir, m => m.SetSection(FewShotBaselines.SectionName, table));
             Console.WriteLine($"recorded the table in {manifest.PathName}");
             return 0;
         }));

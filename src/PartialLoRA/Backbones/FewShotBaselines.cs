@@ -23,6 +23,14 @@ public static class FewShotBaselines
 
     public static readonly IReadOnlyList<string> TextTasks = ["sst2", "mrpc", "cola", "qnli"];
 
+    /// <summary>The manifest section that holds the table (<c>pretrain baselines</c> writes it).</summary>
+    public const string SectionName = "few_shot_baselines";
+
+    /// <summary>The untrained model's test accuracy on <paramref name="task"/> as recorded in the manifest's table; null when not recorded.</summary>
+    public static double? RecordedTestAccuracy(BackboneManifest manifest, string task) =>
+        (manifest.Section(SectionName)?["rows"] as JsonArray)?
+        .FirstOrDefault(r => r?["task"]?.GetValue<string>() == task)?["test"]?["accuracy"]?.GetValue<double>();
+
     public static JsonObject Compute(string dataRoot, string backbonesDir, ulong seed, int shots, TextWriter log)
     {
         var rows = new JsonArray();

@@ -5,9 +5,9 @@ namespace PartialLoRA.Backbones;
 /// <summary>
 /// A published backbone that a pretraining run starts from instead of a random initialisation: a warm restart
 /// (SGDR-style) with fresh optimiser moments and a new warm-up + cosine. Only a folder listed in the manifest beside
-/// it is accepted, with files matching their SHA-256, and only when its entry shows the same kind, dataset and
-/// validation hold-out (fraction and seed) as the new run, so the continued run never trains on the images it
-/// validates on. The entry is kept whole as the new backbone's provenance.
+/// it is accepted, with files matching their SHA-256, and only when its entry shows the same kind, seed and hold-out
+/// options as the new run (<see cref="CheckSameHoldOut"/>), so the continued run never trains on what it validates
+/// on. The entry is kept whole as the new backbone's provenance (<see cref="RecordChain"/>).
 /// </summary>
 public sealed record PretrainInit(string Folder, string Name, string WeightsSha256, JsonObject Entry)
 {

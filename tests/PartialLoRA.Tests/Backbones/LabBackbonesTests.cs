@@ -109,4 +109,16 @@ public class LabBackbonesTests
         });
         Assert.Equal(40, BackboneManifest.Open(root).Names.Count());
     }
+
+    [Fact]
+    public void Recorded_baseline_test_accuracy_is_read_from_the_manifest_table_or_null()
+    {
+        var root = TestSupport.TempDir("backbones-baseline-read");
+        Assert.Null(FewShotBaselines.RecordedTestAccuracy(BackboneManifest.Open(root), "fashion-mnist"));
+        var rows = System.Text.Json.Nodes.JsonNode.Parse("""[{"task":"cifar10","test":{"accuracy":0.7}},{"task":"fashion-mnist","test":{"accuracy":0.48}}]""")!;
+        BackboneManifest.Update(root, m => m.SetSection(FewShotBaselines.SectionName, new System.Text.Json.Nodes.JsonObject { ["rows"] = rows }));
+        var manifest = BackboneManifest.Open(root);
+        Assert.Equal(0.48, FewShotBaselines.RecordedTestAccuracy(manifest, "fashion-mnist"));
+        Assert.Null(FewShotBaselines.RecordedTestAccuracy(manifest, "gtsrb"));
+    }
 }
