@@ -23,7 +23,7 @@ public sealed record PretrainInit(string Folder, string Name, string WeightsSha2
                        $"--init-from {folder}: not listed in {manifest.PathName}; a run continues only from a published backbone " +
                        "(its manifest entry records the data and hold-out it was trained on)", manifest.PathName);
         manifest.Verify(name);
-        var entry = manifest.Require(name);
+        var entry = manifest.Entry(name)!;
         var sha = entry["files"]?["model.safetensors"]?.GetValue<string>()
                   ?? throw new InvalidDataException($"{manifest.PathName}: backbone '{name}' lists no model.safetensors");
         return new PretrainInit(full, name, sha, (JsonObject)entry.DeepClone());
@@ -65,8 +65,15 @@ public sealed record PretrainInit(string Folder, string Name, string WeightsSha2
     /// <summary>Salt of the continued run's data-order and augmentation streams (a different stream from the first run's).</summary>
     public string StreamTag => "init:" + WeightsSha256[..16];
 
-    /// <summary>What the run's options record (and a resumed run must match).</summary>
-    public JsonObject ToJson() => new() { ["backbone"] = Name, ["model_safetensors_sha256"] = WeightsSha256 };
+    /// <summary>
+    /// <paramref name="options"/> with the start backbone recorded (a resumed run must match it); unchanged for a run
+    /// from random initialisation, so such runs keep the options (and restart states) they had.
+    /// </summary>
+    public static JsonObject Record(JsonObject options, PretrainInit? init)
+    {
+        if (init is not null) options["initialised_from"] = new JsonObject { ["backbone"] = init.Name, ["model_safetensors_sha256"] = init.WeightsSha256 };
+        return options;
+    }
 
     /// <summary>Training wall time of the chain this backbone ends: its own plus that of whatever it was initialised from.</summary>
     public double ChainWallSeconds =>

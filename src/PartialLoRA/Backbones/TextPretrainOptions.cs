@@ -73,7 +73,7 @@ public sealed record TextPretrainOptions
     public JsonObject ToJson()
     {
         var c = Config();
-        var o = new JsonObject
+        return PretrainInit.Record(new JsonObject
         {
             ["model"] = new JsonObject
             {
@@ -93,9 +93,6 @@ public sealed record TextPretrainOptions
             ["held_out_fraction"] = HeldOutFraction,
             ["qnli_split_seed"] = QnliSplitSeed,
             ["schedule"] = Schedule.ToJson(),
-        };
-        // absent for a run from random initialisation, so such runs keep the options (and restart states) they had
-        if (Init is not null) o["initialised_from"] = Init.ToJson();
-        return o;
+        }, Init);
     }
 }

@@ -70,15 +70,7 @@ public sealed record VisionPretrainOptions
         Init?.CheckSameHoldOut("vision", Schedule.Seed, ("dataset", Dataset), ("validation_fraction", ValidationFraction));
     }
 
-    public JsonObject ToJson()
-    {
-        var o = Options();
-        // absent for a run from random initialisation, so such runs keep the options (and restart states) they had
-        if (Init is not null) o["initialised_from"] = Init.ToJson();
-        return o;
-    }
-
-    private JsonObject Options() => new()
+    public JsonObject ToJson() => PretrainInit.Record(new JsonObject
     {
         ["dataset"] = Dataset,
         ["model"] = new JsonObject
@@ -102,5 +94,5 @@ public sealed record VisionPretrainOptions
         ["label_smoothing"] = LabelSmoothing,
         ["validation_fraction"] = ValidationFraction,
         ["schedule"] = Schedule.ToJson(),
-    };
+    }, Init);
 }
