@@ -5,7 +5,7 @@ using PartialLoRA.Data;
 namespace PartialLoRA.Cli.Commands;
 
 /// <summary>
-/// <c>partial-lora pretrain vision|text|baselines|bench</c>: the lab backbones (issue 8). Training runs in a work
+/// <c>partial-lora pretrain vision|text|baselines|sst2-check|bench</c>: the lab backbones (issue 8). Training runs in a work
 /// folder and is restartable: run the same command again after a kill and it continues from the last state.
 /// </summary>
 public static class PretrainCommand
@@ -16,6 +16,7 @@ public static class PretrainCommand
         cmd.Subcommands.Add(PretrainVisionCommand.Create());
         cmd.Subcommands.Add(PretrainTextCommand.Create());
         cmd.Subcommands.Add(PretrainReportCommands.Baselines());
+        cmd.Subcommands.Add(PretrainReportCommands.Sst2Check());
         cmd.Subcommands.Add(PretrainReportCommands.Bench());
         return cmd;
     }

@@ -5,7 +5,10 @@ using PartialLoRA.Runtime;
 
 namespace PartialLoRA.Cli.Commands;
 
-/// <summary><c>partial-lora pretrain baselines</c> (μ table into the manifest) and <c>pretrain bench</c> (throughput of candidate sizes).</summary>
+/// <summary>
+/// <c>partial-lora pretrain baselines</c> (μ table into the manifest), <c>pretrain sst2-check</c> (the text backbone's
+/// SST-2 LoRA comparison, re-measured on the published checkpoint) and <c>pretrain bench</c> (throughput of candidate sizes).
+/// </summary>
 public static class PretrainReportCommands
 {
     public static Command Baselines()
@@ -25,6 +28,39 @@ public static class PretrainReportCommands
             table["device"] = RunRecord.Device();
             var manifest = BackboneManifest.Update(dir, m => m.SetSection(FewShotBaselines.SectionName, table));
             Console.WriteLine($"recorded the table in {manifest.PathName}");
+            return 0;
+        }));
+        return cmd;
+    }
+
+    public static Command Sst2Check()
+    {
+        var d = new Sst2LoraCheck.Budget();
+        var data = DataCommand.CreateDataOption();
+        var backbones = PretrainCommand.BackbonesOption();
+        var name = new Option<string>("--name") { Description = "Text backbone name in the manifest.", DefaultValueFactory = _ => TextPublisher.DefaultName };
+        var replicates = new Option<int>("--replicates") { Description = "Seeds (--seed, --seed + 1, …); each draws its own subsets, initialisation and order, shared by both arms.", DefaultValueFactory = _ => d.Replicates };
+        var seed = new Option<long>("--seed") { Description = "First seed.", DefaultValueFactory = _ => d.Seed };
+        var train = new Option<int>("--train-examples") { Description = "SST-2 training examples per run.", DefaultValueFactory = _ => d.TrainExamples };
+        var val = new Option<int>("--validation-examples") { Description = "Other SST-2 training examples for early stopping.", DefaultValueFactory = _ => d.ValidationExamples };
+        var epochs = new Option<int>("--epochs") { Description = "Fine-tuning epochs.", DefaultValueFactory = _ => d.Epochs };
+        var lr = new Option<double>("--lr") { Description = "AdamW learning rate.", DefaultValueFactory = _ => d.LearningRate };
+        var precision = PretrainCommand.PrecisionOption();
+        var cmd = new Command("sst2-check", "Re-measure a published text backbone's SST-2 LoRA comparison (pretrained vs random-init encoder, same budget, several seeds) and record it in the manifest entry's quality.sst2_lora.");
+        foreach (var o in new Option[] { data, backbones, name, replicates, seed, train, val, epochs, lr, precision }) cmd.Options.Add(o);
+        cmd.SetAction(parse => CliApp.Guard(parse, () =>
+        {
+            CliApp.StartRuntime(parse);
+            var bf16 = PretrainCommand.ParseBf16(parse.GetValue(precision)!);
+            if (CpuBf16.Warning(TorchRuntime.Device, bf16) is { } warning) Console.Error.WriteLine(warning);
+            var budget = d with
+            {
+                Replicates = parse.GetValue(replicates), Seed = parse.GetValue(seed), TrainExamples = parse.GetValue(train),
+                ValidationExamples = parse.GetValue(val), Epochs = parse.GetValue(epochs), LearningRate = parse.GetValue(lr), Bf16 = bf16,
+            };
+            var dir = parse.GetValue(backbones)!;
+            Sst2LoraCheck.Record(dir, parse.GetValue(name)!, PretrainCommand.Root(parse, data), budget, RunRecord.CommandLine(), Console.Out);
+            Console.WriteLine($"recorded quality.sst2_lora of '{parse.GetValue(name)}' in {Path.Combine(dir, BackboneManifest.FileName)}");
             return 0;
         }));
         return cmd;

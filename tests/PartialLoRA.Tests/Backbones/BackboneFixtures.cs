@@ -53,4 +53,17 @@ internal static class BackboneFixtures
         File.WriteAllBytes(Path.Combine(folder, "test_batch.bin"), DataFixtures.CifarRecords(test));
         return root;
     }
+
+    /// <summary>An SST-2 data root (glue/SST-2/train.tsv with 40 rows, dev.tsv with 8) in the tiny vocabulary.</summary>
+    public static string TinySst2(string root)
+    {
+        var folder = Path.Combine(root, "glue", "SST-2");
+        Directory.CreateDirectory(folder);
+        string[] pos = ["the film is good", "very good movie", "it was fun", "good plot and fun"];
+        string[] neg = ["the film is bad", "very bad movie", "it was not fun", "bad plot"];
+        IEnumerable<string> Rows(int n) => Enumerable.Range(0, n).Select(i => i % 2 == 0 ? $"{pos[i / 2 % 4]} \t1" : $"{neg[i / 2 % 4]} \t0");
+        File.WriteAllLines(Path.Combine(folder, "train.tsv"), ["sentence\tlabel", .. Rows(40)]);
+        File.WriteAllLines(Path.Combine(folder, "dev.tsv"), ["sentence\tlabel", .. Rows(8)]);
+        return root;
+    }
 }

@@ -33,18 +33,6 @@ public class LabBackboneModelTests
         return root;
     }
 
-    private static string TinySst2(string root)
-    {
-        var folder = Path.Combine(root, "glue", "SST-2");
-        Directory.CreateDirectory(folder);
-        string[] pos = ["the film is good", "very good movie", "it was fun", "good plot and fun"];
-        string[] neg = ["the film is bad", "very bad movie", "it was not fun", "bad plot"];
-        IEnumerable<string> Rows(int n) => Enumerable.Range(0, n).Select(i => i % 2 == 0 ? $"{pos[i / 2 % 4]} \t1" : $"{neg[i / 2 % 4]} \t0");
-        File.WriteAllLines(Path.Combine(folder, "train.tsv"), ["sentence\tlabel", .. Rows(40)]);
-        File.WriteAllLines(Path.Combine(folder, "dev.tsv"), ["sentence\tlabel", .. Rows(8)]);
-        return root;
-    }
-
     private static ModelSpec Model(ExperimentCatalog c, string json) => c.NormalizeModel(JsonNode.Parse(json), "model", "spec.json");
 
     private static Tensor HeadWeight(ClipVisionClassifier m) => ((TorchSharp.Modules.Linear)m.classifier).weight!;
@@ -118,7 +106,7 @@ public class LabBackboneModelTests
     public void Text_model_uses_the_backbone_tokenizer_and_the_gaussian_class_mean_head()
     {
         var root = TextRoot("lab-text");
-        var data = TinySst2(TestSupport.TempDir("lab-text-data"));
+        var data = BackboneFixtures.TinySst2(TestSupport.TempDir("lab-text-data"));
         var catalog = BuiltInCatalog.Create(data);
         var spec = Model(catalog, $$"""{"name": "lab-text", "folder": "{{root}}"}""");
         var inputs = catalog.Models["lab-text"].Inputs(spec);
