@@ -39,25 +39,23 @@ public static class Sst2LoraCheck
     public static JsonObject Run(string backboneFolder, ITextTokenizer tokenizer, string dataRoot, Budget budget, TextWriter log)
     {
         budget.Validate();
-        var config0 = DebertaV2Config.FromJson(HfModelFolder.ReadConfig(backboneFolder));
+        // SST-2's training and test splits do not depend on the seed (only the few-shot split, unused here): load once
+        using var sets = TaskData.Glue("sst2", tokenizer, (ulong)budget.Seed, dataRoot, maxLength: 128);
+        var n = (int)sets.Train.Count;
+        if (budget.TrainExamples + budget.ValidationExamples > n)
+            throw new ArgumentException($"SST-2 check: {budget.TrainExamples} + {budget.ValidationExamples} examples requested, the training split has {n}");
+        var config = DebertaV2Config.FromJson(HfModelFolder.ReadConfig(backboneFolder)) with { Labels = sets.Test.ClassNames };
         var arms = new Dictionary<bool, List<JsonObject>> { [true] = [], [false] = [] };
-        int testCount = 0;
         foreach (var seed in budget.Seeds)
         {
-            using var sets = TaskData.Glue("sst2", tokenizer, (ulong)seed, dataRoot, maxLength: 128);
-            testCount = (int)sets.Test.Count;
-            var n = (int)sets.Train.Count;
-            if (budget.TrainExamples + budget.ValidationExamples > n)
-                throw new ArgumentException($"SST-2 check: {budget.TrainExamples} + {budget.ValidationExamples} examples requested, the training split has {n}");
             var perm = SplitMix64.For((ulong)seed, "sst2-lora-check").Permutation(n);
             using var train = sets.Train.Subset(perm.Take(budget.TrainExamples).Select(i => (long)i).ToArray(), "check-train");
             using var val = sets.Train.Subset(perm.Skip(budget.TrainExamples).Take(budget.ValidationExamples).Select(i => (long)i).ToArray(), "check-validation");
-            var config = config0 with { Labels = sets.Test.ClassNames };
             foreach (var pretrained in new[] { true, false })
-                arms[pretrained].Add(One(config, pretrained, seed, train, val, sets.Test));
+                arms[pretrained].Add(One(pretrained, seed, train, val));
         }
 
-        JsonObject One(DebertaV2Config config, bool pretrained, long seed, ClassificationSet train, ClassificationSet val, ClassificationSet test)
+        JsonObject One(bool pretrained, long seed, ClassificationSet train, ClassificationSet val)
         {
             using var model = new DebertaV2ForSequenceClassification(config, seed);
             if (pretrained) HfModelFolder.LoadWeights(model, backboneFolder);
@@ -82,7 +80,7 @@ public static class Sst2LoraCheck
                 Seed = seed,
                 Precision = budget.Bf16 ? Precision.Bf16 : Precision.F32,
             };
-            var r = Trainer.Train(model, setup, new SetBatches(train), new SetBatches(val), new SetBatches(test), options, TorchRuntime.Device);
+            var r = Trainer.Train(model, setup, new SetBatches(train), new SetBatches(val), new SetBatches(sets.Test), options, TorchRuntime.Device);
             var acc = r.Test![ClassificationMetrics.Accuracy];
             log.WriteLine($"SST-2 LoRA check, seed {seed}, {(pretrained ? "pretrained" : "random-init")} encoder: validation {r.Validation[ClassificationMetrics.Accuracy]:P2}, test {acc:P2} ({r.Steps} steps, {r.WallSeconds:F0} s)");
             return new JsonObject
@@ -98,37 +96,33 @@ public static class Sst2LoraCheck
         }
 
         var diffs = arms[true].Zip(arms[false], (p, q) => Test(p) - Test(q)).ToList();
-        var seeds = new JsonArray([.. budget.Seeds.Select(s => (JsonNode)s)]);
+        var better = diffs.Count(d => d > 0);
+        var difference = Summary(diffs, "pretrained − random-init, per seed");
+        difference["pretrained_better_in"] = $"{better} of {diffs.Count} seeds";
         var result = new JsonObject
         {
             ["protocol"] = $"LoRA r={budget.Rank} α={budget.Alpha} on query_proj/value_proj + trainable pooler and classifier (seeded HF init); " +
                            $"{budget.TrainExamples} SST-2 training examples (seeded subset), {budget.Epochs} epochs, batch {budget.BatchSize}, AdamW lr {budget.LearningRate.ToString(CultureInfo.InvariantCulture)} " +
-                           $"warm-up 6% + cosine, {(budget.Bf16 ? "bf16 autocast" : "f32")}; early stopping on {budget.ValidationExamples} other training examples; test = SST-2 GLUE dev ({testCount}); " +
+                           $"warm-up 6% + cosine, {(budget.Bf16 ? "bf16 autocast" : "f32")}; early stopping on {budget.ValidationExamples} other training examples; test = SST-2 GLUE dev ({sets.Test.Count}); " +
                            $"{budget.Replicates} seed(s), each drawing its own subsets, initialisation and order, the same for both arms",
-            ["seeds"] = seeds,
+            ["seeds"] = new JsonArray([.. budget.Seeds.Select(s => (JsonNode)s)]),
             ["pretrained"] = Arm(arms[true]),
             ["random_init"] = Arm(arms[false]),
-            ["test_accuracy_difference"] = Summary(diffs, "pretrained − random-init, per seed"),
+            ["test_accuracy_difference"] = difference,
         };
-        ((JsonObject)result["test_accuracy_difference"]!)["pretrained_better_in"] = $"{diffs.Count(d => d > 0)} of {diffs.Count} seeds";
         log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"SST-2 LoRA check: pretrained {Mean(arms[true].Select(Test)):P2} vs random-init {Mean(arms[false].Select(Test)):P2} test accuracy (mean of {diffs.Count} seed(s)); difference {Mean(diffs) * 100:+0.00;-0.00} points (min {diffs.Min() * 100:+0.00;-0.00}), pretrained better in {diffs.Count(d => d > 0)} of {diffs.Count}"));
+            $"SST-2 LoRA check: pretrained {arms[true].Average(Test):P2} vs random-init {arms[false].Average(Test):P2} test accuracy (mean of {diffs.Count} seed(s)); difference {diffs.Average() * 100:+0.00;-0.00} points (min {diffs.Min() * 100:+0.00;-0.00}), pretrained better in {better} of {diffs.Count}"));
         return result;
     }
 
     private static double Test(JsonObject run) => run["test_accuracy"]!.GetValue<double>();
 
-    private static double Mean(IEnumerable<double> xs) => xs.Average();
-
-    /// <summary>Mean, sample standard deviation (n − 1; absent for one seed), min and max.</summary>
+    /// <summary>Mean, sample standard deviation (<see cref="Experiments.MeanStd"/>; absent for one seed), min, max and the values.</summary>
     private static JsonObject Summary(IReadOnlyList<double> xs, string what)
     {
-        var o = new JsonObject { ["what"] = what, ["mean"] = Math.Round(xs.Average(), 5) };
-        if (xs.Count > 1)
-        {
-            var m = xs.Average();
-            o["std"] = Math.Round(Math.Sqrt(xs.Sum(x => (x - m) * (x - m)) / (xs.Count - 1)), 5);
-        }
+        var ms = Experiments.MeanStd.Of(xs);
+        var o = new JsonObject { ["what"] = what, ["mean"] = Math.Round(ms.Mean, 5) };
+        if (ms.Count > 1) o["std"] = Math.Round(ms.Std, 5);
         o["min"] = Math.Round(xs.Min(), 5);
         o["max"] = Math.Round(xs.Max(), 5);
         o["per_seed"] = new JsonArray([.. xs.Select(x => (JsonNode)Math.Round(x, 5))]);
@@ -148,23 +142,22 @@ public static class Sst2LoraCheck
     /// </summary>
     public static JsonObject Record(string backbonesDir, string name, string dataRoot, Budget budget, string command, TextWriter log)
     {
-        budget.Validate();
         var manifest = BackboneManifest.Open(backbonesDir);
         manifest.Verify(name);
-        var kind = manifest.Require(name)["kind"]?.GetValue<string>();
+        var entry = manifest.Require(name);
+        var kind = entry["kind"]?.GetValue<string>();
         if (kind != "text") throw new ArgumentException($"{manifest.PathName}: backbone '{name}' is a '{kind}' backbone; the SST-2 check needs a 'text' one");
         var folder = manifest.BackboneFolder(name);
-        var files = manifest.Require(name)["files"]!.DeepClone();
         var result = Run(folder, TokenizerFolder.Load(folder), dataRoot, budget, log);
         result["command"] = command;
         result["device"] = RunRecord.Device();
         BackboneManifest.Update(backbonesDir, m =>
         {
-            var entry = m.Require(name);
+            var current = m.Require(name);
             // the backbone must not have been replaced while the check ran
-            if (!JsonNode.DeepEquals(entry["files"], files))
+            if (!JsonNode.DeepEquals(current["files"], entry["files"]))
                 throw new InvalidDataException($"{m.PathName}: backbone '{name}' changed while the SST-2 check ran; not recorded");
-            (entry["quality"] as JsonObject ?? throw new InvalidDataException($"{m.PathName}: backbone '{name}' has no 'quality'"))["sst2_lora"] = result;
+            (current["quality"] as JsonObject ?? throw new InvalidDataException($"{m.PathName}: backbone '{name}' has no 'quality'"))["sst2_lora"] = result;
         });
         return result;
     }
