@@ -4,6 +4,7 @@ using PartialLoRA.Notebooks;
 using PartialLoRA.Notebooks.Authoring;
 using PartialLoRA.Notebooks.Execution;
 using PartialLoRA.Notebooks.Report;
+using TorchSharp;
 
 namespace PartialLoRA.Cli.Commands;
 
@@ -80,8 +81,11 @@ public static class NotebooksCommand
                 Progress = verbose ? Console.WriteLine : null,
             };
             Console.WriteLine($"running {paths.Count} notebook{(paths.Count == 1 ? "" : "s")} ({prof.Name()} profile, {state.Device}, seed {options.Seed}, cell limit {options.EffectiveCellTimeout.TotalSeconds:F0} s)");
-            var info = parse.GetValue(noReport) ? null : new ReportInfo(prof.Name(), options.Seed, state.Device.ToString(), "partial-lora " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)));
-            var batch = NotebookBatch.Run(new NotebookExecutor(options), new BatchOptions(paths, output, parse.GetValue(inPlace), info), r =>
+            var info = new RunInfo(prof.Name(), options.Seed, state.Device.ToString(), "partial-lora " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)))
+            {
+                Threads = state.Device.type == DeviceType.CPU ? state.Threads : null,
+            };
+            var batch = NotebookBatch.Run(new NotebookExecutor(options), new BatchOptions(paths, output, parse.GetValue(inPlace), info, !parse.GetValue(noReport)), r =>
             {
                 var status = r.Status switch { NotebookStatus.Passed => "PASS", NotebookStatus.Failed => "FAIL", _ => "SKIP" };
                 var why = r.Failure != null ? "  " + r.Failure.Describe(r.Name) : r.SkipReason != null ? "  " + r.SkipReason : "";

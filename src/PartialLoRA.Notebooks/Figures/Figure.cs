@@ -44,7 +44,8 @@ public sealed class Figure
     public Figure Scatter(IEnumerable<double> x, IEnumerable<double> y, string? name = null, string? color = null)
     {
         var (xs, ys) = Pair(x, y, name, "scatter");
-        return Add(new Series(SeriesKind.Scatter, name, color ?? NextColor()) { X = xs, Y = ys, Markers = true });
+        var shape = (MarkerShape)(series.Count(s => s.Kind == SeriesKind.Scatter) % Enum.GetValues<MarkerShape>().Length);
+        return Add(new Series(SeriesKind.Scatter, name, color ?? NextColor()) { X = xs, Y = ys, Markers = true, Shape = shape });
     }
 
     /// <summary>Bars over categories; several bar series are grouped side by side. <paramref name="errors"/>: ± half-lengths.</summary>

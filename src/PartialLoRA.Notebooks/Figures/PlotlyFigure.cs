@@ -28,7 +28,9 @@ internal static class PlotlyFigure
                 t.SetProperty("y", s.Y);
                 t.SetProperty("mode", s.Kind == SeriesKind.Scatter ? "markers" : s.Markers ? "lines+markers" : "lines");
                 t.SetProperty("line", Obj(("color", s.Color), ("width", 2)));
-                t.SetProperty("marker", Obj(("color", s.Color), ("size", s.Kind == SeriesKind.Scatter ? 7 : 6)));
+                t.SetProperty("marker", s.Kind == SeriesKind.Scatter
+                    ? Obj(("color", s.Color), ("size", s.Shape == MarkerShape.Circle ? 7 : 10), ("symbol", Symbol(s.Shape)), ("line", Obj(("color", s.Color), ("width", 1.5))))
+                    : Obj(("color", s.Color), ("size", 6)));
                 yield return t;
                 break;
             case SeriesKind.Bar:
@@ -115,6 +117,16 @@ internal static class PlotlyFigure
         }
         return a;
     }
+
+    private static string Symbol(MarkerShape shape) => shape switch
+    {
+        MarkerShape.Circle => "circle",
+        MarkerShape.OpenSquare => "square-open",
+        MarkerShape.OpenTriangle => "triangle-up-open",
+        MarkerShape.OpenDiamond => "diamond-open",
+        MarkerShape.Cross => "cross-thin-open",
+        _ => "x-thin-open",
+    };
 
     private static Dictionary<string, object> Obj(params (string Key, object Value)[] kv) => kv.ToDictionary(p => p.Key, p => p.Value);
 }

@@ -33,7 +33,12 @@ internal static class ScottPlotFigure
                         ? plt.Add.ScatterPoints(s.X.Select(tx).ToArray(), s.Y.Select(ty).ToArray(), color)
                         : plt.Add.Scatter(s.X.Select(tx).ToArray(), s.Y.Select(ty).ToArray(), color);
                     sc.LineWidth = s.Kind == SeriesKind.Scatter ? 0 : 2;
-                    sc.MarkerSize = s.Markers ? (s.Kind == SeriesKind.Scatter ? 7 : 6) : 0;
+                    sc.MarkerSize = s.Markers ? (s.Kind == SeriesKind.Scatter ? (s.Shape == MarkerShape.Circle ? 7 : 11) : 6) : 0;
+                    if (s.Kind == SeriesKind.Scatter)
+                    {
+                        sc.MarkerShape = Shape(s.Shape);
+                        sc.MarkerLineWidth = 1.5f;
+                    }
                     if (s.Name != null && !s.HideInLegend) sc.LegendText = s.Name;
                     break;
                 case SeriesKind.Band:
@@ -120,6 +125,16 @@ internal static class ScottPlotFigure
 
     private static string FormatPower(double v) =>
         v is >= 1e-3 and < 1e5 ? v.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) : v.ToString("0e+0", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static ScottPlot.MarkerShape Shape(MarkerShape shape) => shape switch
+    {
+        MarkerShape.Circle => ScottPlot.MarkerShape.FilledCircle,
+        MarkerShape.OpenSquare => ScottPlot.MarkerShape.OpenSquare,
+        MarkerShape.OpenTriangle => ScottPlot.MarkerShape.OpenTriangleUp,
+        MarkerShape.OpenDiamond => ScottPlot.MarkerShape.OpenDiamond,
+        MarkerShape.Cross => ScottPlot.MarkerShape.Cross,
+        _ => ScottPlot.MarkerShape.Eks,
+    };
 
     private static Color ToColor(string hex)
     {

@@ -7,9 +7,6 @@ using PartialLoRA.Notebooks.Rendering;
 
 namespace PartialLoRA.Notebooks.Report;
 
-/// <summary>What the report says about the run as a whole.</summary>
-public sealed record ReportInfo(string Profile, int Seed, string Device, string Command);
-
 /// <summary>
 /// One self-contained HTML file for a run of notebooks: an index (status, cells, time, paper element), then every
 /// notebook with its markdown rendered, code cells folded (a "show code" switch opens them all; failing cells are
@@ -25,7 +22,7 @@ public static partial class HtmlReport
     [GeneratedRegex(@"\x1b\[[0-9;]*[A-Za-z]")]
     private static partial Regex Ansi();
 
-    public static string Render(IReadOnlyList<NotebookRunResult> runs, ReportInfo info, Katex.Assets? katex = null)
+    public static string Render(IReadOnlyList<NotebookRunResult> runs, RunInfo info, Katex.Assets? katex = null)
     {
         var body = new StringBuilder();
         var anyChart = false;
@@ -40,7 +37,7 @@ public static partial class HtmlReport
         if (katex != null) sb.Append($"<style>{katex.Css}</style>\n<script>{katex.Js}</script>\n");
         if (anyChart) sb.Append(PlotlyJs.ScriptElement).Append('\n');
         sb.Append("</head><body>\n<header>\n<h1>Partial-LoRA notebooks</h1>\n");
-        sb.Append($"<p class=\"meta\">profile <b>{Enc(info.Profile)}</b> · seed {info.Seed} · device {Enc(info.Device)} · " +
+        sb.Append($"<p class=\"meta\">profile <b>{Enc(info.Profile)}</b> · seed {info.Seed} · device {Enc(info.Device)}{(info.Threads is { } th ? $" ({th} threads)" : "")} · code {Enc(info.Code)} · " +
                   $"{runs.Count} notebook{(runs.Count == 1 ? "" : "s")}: {passed} passed, {failed} failed, {skipped} skipped · " +
                   $"{runs.Sum(r => r.Elapsed.TotalSeconds).ToString("F1", CultureInfo.InvariantCulture)} s · generated {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC</p>\n");
         sb.Append($"<p class=\"meta\"><code>{Enc(info.Command)}</code></p>\n");
@@ -58,7 +55,7 @@ public static partial class HtmlReport
         return sb.ToString();
     }
 
-    public static void Write(string path, IReadOnlyList<NotebookRunResult> runs, ReportInfo info, Katex.Assets? katex = null) =>
+    public static void Write(string path, IReadOnlyList<NotebookRunResult> runs, RunInfo info, Katex.Assets? katex = null) =>
         AtomicFile.WriteAllText(path, Render(runs, info, katex));
 
     private static string Section(NotebookRunResult run, ref bool anyChart)

@@ -270,12 +270,28 @@ public class NotebookBatchTests
         Assert.Equal([a, b], paths);
 
         var res = NotebookBatch.Run(new NotebookExecutor(ExecutorFixture.Options), new BatchOptions(paths, outDir, InPlace: true,
-            new PartialLoRA.Notebooks.Report.ReportInfo("smoke", 7, "cpu", "test")));
+            new RunInfo("smoke", 7, "cpu", "test") { Threads = 2 }));
         Assert.False(res.AllSucceeded);
         Assert.Equal([NotebookStatus.Passed, NotebookStatus.Failed], res.Runs.Select(r => r.Status));
         Assert.Equal("a\n", Notebook.Load(a).CodeCells.Single().Outputs.Single().Text); // written back in place
         Assert.False(File.Exists(Path.Combine(outDir, "01-a.ipynb")));
         Assert.True(File.Exists(Path.Combine(outDir, "report.html")));
+
+        // each executed notebook says what produced its outputs; that record is not an input of the notebook
+        var stampA = RunInfo.Execution(Notebook.Load(a))!;
+        Assert.Equal("passed", (string?)stampA["status"]);
+        Assert.Equal("smoke", (string?)stampA["profile"]);
+        Assert.Equal(7, (int)stampA["seed"]!);
+        Assert.Equal(2, (int)stampA["threads"]!);
+        Assert.Equal(PartialLoRA.Experiments.CodeVersion.Current, (string?)stampA["code"]);
+        Assert.True((double)stampA["seconds"]! >= 0);
+        var stampB = RunInfo.Execution(Notebook.Load(b))!;
+        Assert.Equal("failed", (string?)stampB["status"]);
+        Assert.Equal(1, (int)stampB["code_cells_run"]!);
+        Assert.Equal(2, (int)stampB["code_cells"]!);
+        Assert.True(NotebookInputs.Same(Notebook.Load(a), NotebookFiles.Build("01-a", "Console.WriteLine(\"a\");")));
+        Assert.False(NotebookInputs.Same(Notebook.Load(a), NotebookFiles.Build("01-a", "Console.WriteLine(\"b\");")));
+        Assert.Contains("code " + PartialLoRA.Experiments.CodeVersion.Current, File.ReadAllText(Path.Combine(outDir, "report.html")));
     }
 
     [Fact]
@@ -290,7 +306,7 @@ public class NotebookBatchTests
         var py = Path.Combine(dir, "03-py.ipynb");
         File.WriteAllText(py, """{"cells": [], "metadata": {"kernelspec": {"name": "python3"}}, "nbformat": 4, "nbformat_minor": 5}""");
         var e = Assert.Throws<NotebookFormatException>(() =>
-            NotebookBatch.Run(new NotebookExecutor(ExecutorFixture.Options), new BatchOptions([NotebookCatalog.Select(dir, ["01-x"])[0], py], dir, false, null)));
+            NotebookBatch.Run(new NotebookExecutor(ExecutorFixture.Options), new BatchOptions([NotebookCatalog.Select(dir, ["01-x"])[0], py], dir, false, new RunInfo("smoke", 7, "cpu", "test"), Report: false)));
         Assert.Contains("03-py.ipynb: not a C# notebook (metadata.kernelspec.name is 'python3'", e.Message);
         Assert.Empty(Notebook.Load(Path.Combine(dir, "01-x.ipynb")).CodeCells.Single().Outputs); // nothing ran
     }

@@ -84,6 +84,30 @@ public class FormattingTests
     }
 
     [Fact]
+    public void Scatter_series_take_different_markers_so_a_shared_point_shows_both()
+    {
+        // Partial-LoRA and Partial-AdaLoRA can land on the same (parameters, accuracy) point: the second series'
+        // outline must stay visible around the first one's filled marker, in the PNG and in the interactive chart.
+        var fig = new Figure("same point").Scatter([1], [1], color: "#ff0000").Scatter([1, 2], [1, 2], color: "#0000ff"); // no names: no legend markers to count
+        Assert.Equal([MarkerShape.Circle, MarkerShape.OpenSquare], fig.Series.Select(s => s.Shape));
+        using var bmp = SkiaSharp.SKBitmap.Decode(fig.ToPng());
+        int Count(Func<SkiaSharp.SKColor, bool> match)
+        {
+            var n = 0;
+            for (var y = 0; y < bmp.Height; y++)
+            for (var x = 0; x < bmp.Width; x++)
+                if (match(bmp.GetPixel(x, y))) n++;
+            return n;
+        }
+        var red = Count(c => c.Red > 200 && c.Green < 60 && c.Blue < 60);
+        var blue = Count(c => c.Blue > 200 && c.Red < 60 && c.Green < 60);
+        Assert.True(red > 20, $"first series: {red} red pixels"); // its only point, drawn first, inside the square's outline
+        Assert.True(blue > 40, $"second series: {blue} blue pixels");
+        var traces = System.Text.Json.Nodes.JsonNode.Parse(Plotly.NET.GenericChart.toFigureJson(fig.ToPlotly()))!["data"]!.AsArray();
+        Assert.Equal(["circle", "square-open"], traces.Select(t => (string?)t!["marker"]!["symbol"]));
+    }
+
+    [Fact]
     public void Integer_x_values_over_a_short_span_get_whole_number_ticks()
     {
         static bool IntegerTicks(Figure f) =>

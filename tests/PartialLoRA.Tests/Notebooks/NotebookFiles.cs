@@ -18,10 +18,18 @@ internal static class NotebookFiles
     /// <summary>Writes a C# notebook made of the given code cells (each preceded by a markdown cell) into <paramref name="dir"/>.</summary>
     public static string Write(string dir, string name, params string[] codeCells)
     {
+        var path = Path.Combine(dir, name + ".ipynb");
+        Builder(name, codeCells).Save(path);
+        return path;
+    }
+
+    /// <summary>The notebook <see cref="Write"/> would write, in memory.</summary>
+    public static PartialLoRA.Notebooks.Notebook Build(string name, params string[] codeCells) => Builder(name, codeCells).Build();
+
+    private static PartialLoRA.Notebooks.Authoring.NotebookBuilder Builder(string name, string[] codeCells)
+    {
         var b = new PartialLoRA.Notebooks.Authoring.NotebookBuilder(name).Markdown($"# {name}");
         foreach (var c in codeCells) b.Markdown("Next cell.").Code(c);
-        var path = Path.Combine(dir, name + ".ipynb");
-        b.Save(path);
-        return path;
+        return b;
     }
 }

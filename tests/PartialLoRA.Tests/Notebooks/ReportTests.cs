@@ -14,7 +14,7 @@ public class ReportTests
             "new DataFrame(new DoubleDataFrameColumn(\"acc\", new[] { 0.5 }))");
         var bad = ExecutorFixture.Run("new Figure(\"two\").Scatter(new double[] { 1 }, new double[] { 2 })", "throw new Exception(\"broken <here>\");", "1");
         var runs = new[] { ok.Result with { Name = "01-ok" }, bad.Result with { Name = "02-bad" } };
-        var html = HtmlReport.Render(runs, new ReportInfo("smoke", 7, "cpu", "partial-lora notebooks run"), katex: null);
+        var html = HtmlReport.Render(runs, new RunInfo("smoke", 7, "cpu", "partial-lora notebooks run"), katex: null);
 
         Assert.Contains("<a href=\"#nb-01-ok\">Executor test</a>", html);
         Assert.Contains("<span class=\"status passed\">passed</span>", html);
