@@ -53,11 +53,15 @@ public static class NotebooksCommand
         var data = new Option<string?>("--data") { Description = $"Data root. Default: ${DataVariable} or ./data." };
         var results = new Option<string?>("--results") { Description = $"Results store of the experiment engine. Default: ${ResultsVariable} or ./results." };
         var noReport = new Option<bool>("--no-report") { Description = "Do not write report.html." };
+        var cancelGrace = new Option<double?>("--cancel-grace")
+        {
+            Description = "After a cell's timeout, seconds to wait for it to stop on cancellation before leaving it running and going on. Default: 30.",
+        };
         var noPlotlyJs = new Option<bool>("--no-plotlyjs") { Description = "Do not inline plotly.js (3.5 MB) in executed notebooks: figures keep their PNG (the report stays interactive)." };
 
         var cmd = new Command("run", "Execute notebooks headless: cells in order in one C# scripting state; writes executed .ipynb files and one report.html. Exits 1 if any cell fails.");
         cmd.Arguments.Add(names);
-        foreach (var o in new Option[] { profile, dir, outDir, inPlace, timeout, seed, data, results, noReport, noPlotlyJs }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { profile, dir, outDir, inPlace, timeout, cancelGrace, seed, data, results, noReport, noPlotlyJs }) cmd.Options.Add(o);
         cmd.SetAction(parse => CliApp.Guard(parse, () =>
         {
             var folder = parse.GetValue(dir)!;
@@ -65,6 +69,8 @@ public static class NotebooksCommand
             if (paths.Count == 0) throw new ArgumentException($"no notebooks in {Path.GetFullPath(folder)}");
             var t = parse.GetValue(timeout);
             if (t is <= 0) throw new ArgumentException($"--timeout {t}: expected a positive number of seconds");
+            var grace = parse.GetValue(cancelGrace);
+            if (grace is < 0) throw new ArgumentException($"--cancel-grace {grace}: expected zero or a positive number of seconds");
             var prof = NotebookProfiles.Parse(parse.GetValue(profile)!, "--profile");
             var output = Path.GetFullPath(parse.GetValue(outDir) ?? Path.Combine(folder, "out"));
             var state = CliApp.StartRuntime(parse);
@@ -77,6 +83,7 @@ public static class NotebooksCommand
                 OutputDir = output,
                 Seed = parse.GetValue(seed),
                 CellTimeout = t is { } s ? TimeSpan.FromSeconds(s) : null,
+                CancelGrace = grace is { } g ? TimeSpan.FromSeconds(g) : new ExecutorOptions().CancelGrace,
                 EmbedPlotlyJs = !parse.GetValue(noPlotlyJs),
                 Progress = verbose ? Console.WriteLine : null,
             };
@@ -97,7 +104,7 @@ public static class NotebooksCommand
                               (batch.ReportPath != null ? $"; report {batch.ReportPath}" : ""));
             foreach (var r in batch.Runs.Where(r => r.Failure != null))
                 Console.Error.WriteLine($"error: {r.Failure!.Describe(r.Name)}");
-            return failed > 0 ? 1 : 0;
+            return ProcessExit.AfterRun(failed > 0 ? 1 : 0);
         }));
         return cmd;
     }

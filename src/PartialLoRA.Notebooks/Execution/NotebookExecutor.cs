@@ -29,6 +29,14 @@ public sealed class NotebookExecutor
 
     public ExecutorOptions Options => options;
 
+    private static int abandonedCells;
+
+    /// <summary>
+    /// Cells of this process that timed out and did not stop on cancellation: their threads still run (possibly inside
+    /// libtorch), so the process must not run native exit handlers under them (see <see cref="ProcessExit"/>).
+    /// </summary>
+    public static int AbandonedCells => Volatile.Read(ref abandonedCells);
+
     /// <summary>Warms Roslyn up (the first compilation of a process takes seconds), e.g. while nothing else runs.</summary>
     public static void Warm() => CSharpScript.Create("1", ScriptEnvironment.Options, typeof(NotebookGlobals)).Compile();
 
@@ -230,6 +238,7 @@ public sealed class NotebookExecutor
             cancel.Cancel();
             ctx.Closed = true;
             var stopped = done.Wait(options.CancelGrace);
+            if (!stopped) Interlocked.Increment(ref abandonedCells);
             return new(fail(FailureKind.Timeout, null, $"the cell did not finish within {limit.TotalSeconds:F0} s (raise it with --timeout); " +
                 (stopped ? "it stopped on cancellation" : $"it did not stop within {options.CancelGrace.TotalSeconds:F0} s of cancellation and is left running in the background"),
                 "TimeoutError"), null);

@@ -44,6 +44,24 @@ public class NotebooksCommandTests
     }
 
     [Fact]
+    public void A_cell_left_running_inside_torch_after_its_timeout_still_ends_the_run_with_exit_1_not_a_native_crash()
+    {
+        // The loop ignores cancellation and spends its time in libtorch: a normal process exit would run libtorch's
+        // exit handlers under it and abort (exit 134/139 with a native stack trace after the summary).
+        var dir = TestSupport.TempDir("nb-cli-hang");
+        NotebookFiles.Write(dir, "01-hang", "var a = TorchSharp.torch.randn(200, 200);\nwhile (true) { using var b = a.matmul(a); }");
+        var r = TestSupport.RunCli(TestSupport.CliDll, ["notebooks", "run", "--dir", dir, "--no-report", "--timeout", "1", "--cancel-grace", "0.5",
+            "--device", "cpu", "--threads", "1"]);
+        Assert.True(r.ExitCode == 1, $"exit {r.ExitCode}\n{r.Stdout}\n{r.Stderr}");
+        Assert.Contains("FAIL  01-hang  1/1 code cells", r.Stdout);
+        Assert.Contains("1 notebooks: 0 passed, 1 failed, 0 skipped", r.Stdout);
+        Assert.Contains("error: 01-hang: code cell 1 (1-based, counting code cells; cell 3 of 3 overall): timeout: the cell did not finish within 1 s", r.Stderr);
+        Assert.Contains("left running in the background", r.Stderr);
+        Assert.DoesNotContain("frame #", r.Stderr);
+        Assert.Equal("failed", (string?)PartialLoRA.Notebooks.Execution.RunInfo.Execution(Notebook.Load(Path.Combine(dir, "out", "01-hang.ipynb")))!["status"]);
+    }
+
+    [Fact]
     public void Unknown_names_and_bad_options_give_one_line_errors()
     {
         var dir = TestSupport.TempDir("nb-cli-names");
