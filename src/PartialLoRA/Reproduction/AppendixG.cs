@@ -39,14 +39,14 @@ public static class AppendixG
         return new DataFrame(columns);
     }
 
-    /// <summary>Per block (depth 1…B): kept elements over all elements of the block's target layers, per measure.</summary>
+    /// <summary>Per block (its index, 0 = first, as the layer table names it): kept elements over all elements of the block's target layers, per measure.</summary>
     public static IReadOnlyList<(ImportanceMeasure Measure, double[] Depth, double[] Fraction)> ByDepth(
         IReadOnlyList<(ImportanceMeasure Measure, SparsityPlan Plan)> plans) =>
         plans.Select(p =>
         {
             var blocks = p.Plan.Layers.GroupBy(l => Block(l.Module)).OrderBy(g => g.Key).ToList();
             return (p.Measure,
-                blocks.Select(g => (double)g.Key + 1).ToArray(),
+                blocks.Select(g => (double)g.Key).ToArray(),
                 blocks.Select(g => g.Sum(l => (double)l.KeptRows * l.KeptCols) / g.Sum(l => (double)l.Rows * l.Cols)).ToArray());
         }).ToList();
 

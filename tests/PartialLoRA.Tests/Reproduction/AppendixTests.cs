@@ -76,7 +76,7 @@ public class AppendixTests
         Assert.Equal(AppendixG.PaperFinding, frame.Columns["paper (App. G)"][0]);
         Assert.Equal("decreases with depth", frame.Columns["ours"][0]);
         var (_, depth, fraction) = AppendixG.ByDepth([(ImportanceMeasure.Svd, shrinking)])[0];
-        Assert.Equal([1.0, 2.0, 3.0], depth);
+        Assert.Equal([0.0, 1.0, 2.0], depth); // block indices, as the layer table names them
         Assert.Equal(36.0 / 64, fraction[0], 12);
     }
 
