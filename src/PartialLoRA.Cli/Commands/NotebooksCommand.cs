@@ -99,7 +99,7 @@ public static class NotebooksCommand
                 Console.WriteLine($"{status}  {r.Name}  {r.CellsRun}/{r.CodeCells} code cells  {r.Elapsed.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture)} s{why}");
             });
             var failed = batch.Runs.Count(r => r.Status == NotebookStatus.Failed);
-            Console.WriteLine($"{batch.Runs.Count} notebooks: {batch.Runs.Count(r => r.Status == NotebookStatus.Passed)} passed, {failed} failed, " +
+            Console.WriteLine($"{batch.Runs.Count} notebook{(batch.Runs.Count == 1 ? "" : "s")}: {batch.Runs.Count(r => r.Status == NotebookStatus.Passed)} passed, {failed} failed, " +
                               $"{batch.Runs.Count(r => r.Status == NotebookStatus.Skipped)} skipped; executed notebooks in {(parse.GetValue(inPlace) ? "place" : output)}" +
                               (batch.ReportPath != null ? $"; report {batch.ReportPath}" : ""));
             foreach (var r in batch.Runs.Where(r => r.Failure != null))

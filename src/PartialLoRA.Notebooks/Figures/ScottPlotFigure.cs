@@ -65,6 +65,9 @@ internal static class ScottPlotFigure
             {
                 plt.Axes.Bottom.TickLabelStyle.Rotation = -35;
                 plt.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleRight;
+                // ScottPlot sizes the axis for unrotated labels, so the axis title would sit on the longest ones:
+                // reserve their rotated height (≈ 7 px per character at the tick font) plus the title's.
+                plt.Axes.Bottom.MinimumSize = (float)(Math.Sin(35 * Math.PI / 180) * 7 * cats.Max(c => c.Length) + 40);
             }
             plt.Axes.Margins(bottom: 0);
         }

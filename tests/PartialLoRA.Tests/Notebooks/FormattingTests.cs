@@ -108,6 +108,17 @@ public class FormattingTests
     }
 
     [Fact]
+    public void Many_bar_categories_get_rotated_labels_with_room_for_the_axis_title_below_them()
+    {
+        var layers = Enumerable.Range(0, 6).SelectMany(b => new[] { $"L{b} v_proj", $"L{b} q_proj" }).ToArray();
+        var bottom = new Figure("12 layers", x: "layer").Bar(layers, layers.Select((_, i) => (double)i)).ToScottPlot().Axes.Bottom;
+        Assert.Equal(-35, bottom.TickLabelStyle.Rotation);
+        Assert.True(bottom.MinimumSize >= Math.Sin(35 * Math.PI / 180) * 7 * "L0 v_proj".Length + 20, $"bottom axis {bottom.MinimumSize} px");
+        var few = new Figure("3 methods", x: "method").Bar(["LoRA", "DoRA", "VeRA"], [1, 2, 3]).ToScottPlot().Axes.Bottom;
+        Assert.Equal(0, few.TickLabelStyle.Rotation);
+    }
+
+    [Fact]
     public void Integer_x_values_over_a_short_span_get_whole_number_ticks()
     {
         static bool IntegerTicks(Figure f) =>

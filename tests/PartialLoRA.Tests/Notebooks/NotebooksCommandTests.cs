@@ -54,7 +54,7 @@ public class NotebooksCommandTests
             "--device", "cpu", "--threads", "1"]);
         Assert.True(r.ExitCode == 1, $"exit {r.ExitCode}\n{r.Stdout}\n{r.Stderr}");
         Assert.Contains("FAIL  01-hang  1/1 code cells", r.Stdout);
-        Assert.Contains("1 notebooks: 0 passed, 1 failed, 0 skipped", r.Stdout);
+        Assert.Contains("1 notebook: 0 passed, 1 failed, 0 skipped", r.Stdout);
         Assert.Contains("error: 01-hang: code cell 1 (1-based, counting code cells; cell 3 of 3 overall): timeout: the cell did not finish within 1 s", r.Stderr);
         Assert.Contains("left running in the background", r.Stderr);
         Assert.DoesNotContain("frame #", r.Stderr);
