@@ -13,7 +13,14 @@ internal static class ScottPlotFigure
         f.Validate();
         var plt = new Plot();
         plt.Font.Set("DejaVu Sans");
-        if (f.Title != null) plt.Title(f.Title, 16);
+        if (f.Title != null)
+        {
+            // ScottPlot centres the title on the data area, which the left axis and an outside legend narrow: a long
+            // title gets a smaller font (≈ 0.56 em per character) so it is never cut at the image's edges.
+            var legend = f.Series.Where(s => s.Name != null && !s.HideInLegend && s.Kind != SeriesKind.Heatmap).Select(s => s.Name!.Length).DefaultIfEmpty(-1).Max();
+            var dataWidth = f.Width - 80 - (legend < 0 ? 0 : 7.5 * legend + 70);
+            plt.Title(f.Title, (float)Math.Clamp(dataWidth / (0.56 * f.Title.Length), 10, 16));
+        }
         if (f.XLabel != null) plt.XLabel(f.XLabel, 14);
         if (f.YLabel != null) plt.YLabel(f.YLabel, 14);
         plt.Axes.Bottom.TickLabelStyle.FontSize = 12;

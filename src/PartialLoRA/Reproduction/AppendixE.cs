@@ -80,7 +80,22 @@ public static class AppendixE
     /// <summary>Per pair: one curve over the blocks (mean over each block's target layers), for the figures.</summary>
     public static IReadOnlyList<(string Pair, double[] Depth, double[] Overlap, double[] Chance)> Curves(IReadOnlyList<OverlapPoint> points) =>
         ByBlock(points).GroupBy(r => r.Pair).Select(g => (g.Key,
-            g.Select(r => (double)r.Block + 1).ToArray(), g.Select(r => r.Overlap).ToArray(), g.Select(r => r.Chance).ToArray())).ToList();
+            g.Select(r => (double)r.Block).ToArray(), g.Select(r => r.Overlap).ToArray(), g.Select(r => r.Chance).ToArray())).ToList();
+
+    /// <summary>
+    /// The pairs' curves summarised per <paramref name="group"/> (e.g. every pair of draws of one measure), so many pairs
+    /// stay readable in one figure: per block (its index, 0 = first) the mean, lowest and highest overlap of the group's
+    /// pairs and their mean chance level.
+    /// </summary>
+    public static IReadOnlyList<(string Group, int Pairs, double[] Depth, double[] Mean, double[] Min, double[] Max, double[] Chance)> GroupCurves(
+        IReadOnlyList<OverlapPoint> points, Func<OverlapPoint, string> group) =>
+        points.GroupBy(group).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g =>
+        {
+            var blocks = ByBlock(g.ToList()).GroupBy(r => r.Block).OrderBy(b => b.Key).ToList();
+            return (g.Key, g.Select(p => (p.A, p.B)).Distinct().Count(), blocks.Select(b => (double)b.Key).ToArray(),
+                blocks.Select(b => b.Average(r => r.Overlap)).ToArray(), blocks.Select(b => b.Min(r => r.Overlap)).ToArray(),
+                blocks.Select(b => b.Max(r => r.Overlap)).ToArray(), blocks.Select(b => b.Average(r => r.Chance)).ToArray());
+        }).ToList();
 
     /// <summary>
     /// The paper's finding beside ours, per pair: mean overlap in the first and second half of the blocks and the

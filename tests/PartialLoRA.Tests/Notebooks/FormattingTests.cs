@@ -119,6 +119,16 @@ public class FormattingTests
     }
 
     [Fact]
+    public void A_long_title_gets_a_smaller_font_so_it_fits_over_the_data_area()
+    {
+        static float Size(string title) => new Figure(title).Line([0, 1], [0, 1], "a series with a long legend entry").ToScottPlot().Axes.Title.Label.FontSize;
+        Assert.Equal(16, Size("Short"));
+        var title = "Overlap of one measure's subnetworks on two few-shot draws (no markers: chance level)";
+        // 800 px image, left axis and a legend of 32 characters: about 450 px for the title
+        Assert.InRange(Size(title) * 0.56 * title.Length, 300, 500);
+    }
+
+    [Fact]
     public void Integer_x_values_over_a_short_span_get_whole_number_ticks()
     {
         static bool IntegerTicks(Figure f) =>

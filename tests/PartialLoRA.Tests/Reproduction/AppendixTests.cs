@@ -63,6 +63,26 @@ public class AppendixTests
     }
 
     [Fact]
+    public void Group_curves_summarise_the_pairs_of_each_group_per_block()
+    {
+        var a = Plan((0, [0, 1, 2, 3], [0, 1, 2, 3]), (1, [0, 1], [0, 1]));
+        var b = Plan((0, [0, 1, 2, 3], [0, 1, 2, 3]), (1, [6, 7], [6, 7]));
+        var c = Plan((0, [0, 1, 4, 5], [0, 1, 2, 3]), (1, [0, 1], [0, 1]));
+        // three draws of one measure give three pairs; block 0 overlaps 1, 1/2 and 1/2, block 1 overlaps 0, 1 and 0
+        var points = AppendixE.Pairwise([("SVD draw 0", a), ("SVD draw 1", b), ("SVD draw 2", c)]);
+        var g = Assert.Single(AppendixE.GroupCurves(points, p => p.A.Split(' ')[0]));
+        Assert.Equal("SVD", g.Group);
+        Assert.Equal(3, g.Pairs);
+        Assert.Equal([0.0, 1.0], g.Depth); // block indices, as the layer table names them
+        Assert.Equal(2.0 / 3, g.Mean[0], 12);
+        Assert.Equal([0.5, 0.0], g.Min);
+        Assert.Equal([1.0, 1.0], g.Max);
+        Assert.Equal(1.0 / 3, g.Mean[1], 12);
+        Assert.Equal(points.Where(p => p.Block == 1).Average(p => p.Chance), g.Chance[1], 12);
+        Assert.Equal([0.0, 1.0], AppendixE.Curves(points)[0].Depth);
+    }
+
+    [Fact]
     public void Depth_trend_uses_rank_correlation()
     {
         Assert.Equal(-1.0, AppendixG.Spearman([1, 2, 3, 4], [0.9, 0.5, 0.4, 0.1]), 12);
