@@ -13,12 +13,12 @@ internal static class ScottPlotFigure
         f.Validate();
         var plt = new Plot();
         plt.Font.Set("DejaVu Sans");
+        var legend = f.Series.Where(s => s.Name != null && !s.HideInLegend && s.Kind != SeriesKind.Heatmap).Select(s => s.Name!).ToList();
         if (f.Title != null)
         {
             // ScottPlot centres the title on the data area, which the left axis and an outside legend narrow: a long
             // title gets a smaller font (≈ 0.56 em per character) so it is never cut at the image's edges.
-            var legend = f.Series.Where(s => s.Name != null && !s.HideInLegend && s.Kind != SeriesKind.Heatmap).Select(s => s.Name!.Length).DefaultIfEmpty(-1).Max();
-            var dataWidth = f.Width - 80 - (legend < 0 ? 0 : 7.5 * legend + 70);
+            var dataWidth = f.Width - 80 - (legend.Count == 0 ? 0 : 7.5 * legend.Max(n => n.Length) + 70);
             plt.Title(f.Title, (float)Math.Clamp(dataWidth / (0.56 * f.Title.Length), 10, 16));
         }
         if (f.XLabel != null) plt.XLabel(f.XLabel, 14);
@@ -81,7 +81,7 @@ internal static class ScottPlotFigure
         if (f.IntegerX) plt.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         if (f.LogX) plt.Axes.Bottom.TickGenerator = LogTicks();
         if (f.LogY) plt.Axes.Left.TickGenerator = LogTicks();
-        if (f.Series.Any(s => s.Name != null && !s.HideInLegend && s.Kind != SeriesKind.Heatmap))
+        if (legend.Count > 0)
             plt.ShowLegend(Edge.Right);
         return plt;
     }
