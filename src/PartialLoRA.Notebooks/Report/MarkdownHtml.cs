@@ -116,16 +116,14 @@ public static partial class MarkdownHtml
                || l.Trim() == "$$" || i + 1 < end && l.Contains('|') && TableSeparator().IsMatch(lines[i + 1]);
     }
 
+    private const string HardBreak = "\u0003";
+
+    /// <summary>A paragraph's lines in one inline pass, so emphasis may span a line break as in Markdown.</summary>
     private static string InlineLines(List<string> lines)
     {
-        var sb = new StringBuilder();
-        for (var k = 0; k < lines.Count; k++)
-        {
-            var hardBreak = lines[k].EndsWith("  ", StringComparison.Ordinal) || lines[k].EndsWith('\\');
-            sb.Append(Inline(lines[k].Trim().TrimEnd('\\')));
-            if (k < lines.Count - 1) sb.Append(hardBreak ? "<br/>\n" : "\n");
-        }
-        return sb.ToString();
+        var text = string.Join("\n", lines.Select((l, k) =>
+            l.Trim().TrimEnd('\\') + (k < lines.Count - 1 && (l.EndsWith("  ", StringComparison.Ordinal) || l.EndsWith('\\')) ? HardBreak : "")));
+        return Inline(text).Replace(HardBreak + "\n", "<br/>\n");
     }
 
     private static int List(string[] lines, int i, int end, StringBuilder sb)
@@ -228,9 +226,9 @@ public static partial class MarkdownHtml
     [GeneratedRegex(@"!\[([^\]]*)\]\(([^)\s]+)(?:\s+""([^""]*)"")?\)")] private static partial Regex Image();
     [GeneratedRegex(@"\[([^\]]+)\]\(([^)\s]+)(?:\s+""([^""]*)"")?\)")] private static partial Regex Link();
     [GeneratedRegex(@"&lt;(https?://[^\s&]+)&gt;")] private static partial Regex AutoLink();
-    [GeneratedRegex(@"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")] private static partial Regex Strong();
-    [GeneratedRegex(@"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?!\*)|(?<![\w_])_(?=\S)(.+?)(?<=\S)_(?![\w_])")] private static partial Regex Emphasis();
-    [GeneratedRegex(@"~~(?=\S)(.+?)(?<=\S)~~")] private static partial Regex Strike();
+    [GeneratedRegex(@"(\*\*|__)(?=\S)(.+?)(?<=\S)\1", RegexOptions.Singleline)] private static partial Regex Strong();
+    [GeneratedRegex(@"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?!\*)|(?<![\w_])_(?=\S)(.+?)(?<=\S)_(?![\w_])", RegexOptions.Singleline)] private static partial Regex Emphasis();
+    [GeneratedRegex(@"~~(?=\S)(.+?)(?<=\S)~~", RegexOptions.Singleline)] private static partial Regex Strike();
     [GeneratedRegex(@"\\([\\`*_{}\[\]()#+\-.!|$])")] private static partial Regex Escape();
     [GeneratedRegex("\u0001(\\d+)\u0002")] private static partial Regex Placeholder();
 

@@ -13,6 +13,9 @@ public class MarkdownHtmlTests
     [InlineData("<script>alert(1)</script> in text", "<script>alert(1)</script> in text")] // a raw HTML block is passed through, as Jupyter does
     [InlineData("x < y & z", "<p>x &lt; y &amp; z</p>")]
     [InlineData("cost $5 and $6", "<p>cost $5 and $6</p>")]
+    [InlineData("an overlap **above 50% in the\nfirst 6 layers** between", "<p>an overlap <strong>above 50% in the\nfirst 6 layers</strong> between</p>")] // emphasis across a line break
+    [InlineData("line one  \nline *two\nthree*", "<p>line one<br/>\nline <em>two\nthree</em></p>")]
+    [InlineData("a * b\n\nc * d", "<p>a * b</p>\n<p>c * d</p>")] // not across paragraphs
     public void Inline_and_simple_blocks(string md, string html) => Assert.Equal(html, MarkdownHtml.ToHtml(md).TrimEnd('\n'));
 
     [Fact]
