@@ -55,7 +55,7 @@ public static class NotebooksCommand
         var noReport = new Option<bool>("--no-report") { Description = "Do not write report.html." };
         var cancelGrace = new Option<double?>("--cancel-grace")
         {
-            Description = "After a cell's timeout, seconds to wait for it to stop on cancellation before leaving it running and going on. Default: 30.",
+            Description = $"After a cell's timeout, seconds to wait for it to stop on cancellation before leaving it running and going on. Default: {ExecutorOptions.DefaultCancelGrace.TotalSeconds:F0}.",
         };
         var noPlotlyJs = new Option<bool>("--no-plotlyjs") { Description = "Do not inline plotly.js (3.5 MB) in executed notebooks: figures keep their PNG (the report stays interactive)." };
 
@@ -83,7 +83,7 @@ public static class NotebooksCommand
                 OutputDir = output,
                 Seed = parse.GetValue(seed),
                 CellTimeout = t is { } s ? TimeSpan.FromSeconds(s) : null,
-                CancelGrace = grace is { } g ? TimeSpan.FromSeconds(g) : new ExecutorOptions().CancelGrace,
+                CancelGrace = grace is { } g ? TimeSpan.FromSeconds(g) : ExecutorOptions.DefaultCancelGrace,
                 EmbedPlotlyJs = !parse.GetValue(noPlotlyJs),
                 Progress = verbose ? Console.WriteLine : null,
             };

@@ -24,7 +24,10 @@ public sealed record ExecutorOptions
     /// After a timeout, how long to wait for the cell to stop on <c>Cancellation</c> (the library's sweeps and trainer
     /// check it every step) before leaving its thread behind.
     /// </summary>
-    public TimeSpan CancelGrace { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan CancelGrace { get; init; } = DefaultCancelGrace;
+
+    /// <summary>The default of <see cref="CancelGrace"/> (and of the CLI's <c>--cancel-grace</c>).</summary>
+    public static readonly TimeSpan DefaultCancelGrace = TimeSpan.FromSeconds(30);
 
     /// <summary>Also capture what native code (libtorch) writes to file descriptors 1 and 2 during a cell (Linux/macOS).</summary>
     public bool CaptureNativeOutput { get; init; } = true;

@@ -125,6 +125,9 @@ internal sealed partial class NativeOutputCapture
     [LibraryImport("libc", SetLastError = true)]
     private static unsafe partial nint read(int fd, byte* buf, nint count);
 
+    /// <summary>Flushes every C stdio stream (what native code printed but has not yet written).</summary>
+    internal static void FlushNativeStreams() => fflush(IntPtr.Zero);
+
     [LibraryImport("libc")]
     private static partial int fflush(IntPtr stream);
 }

@@ -16,14 +16,11 @@ public static partial class ProcessExit
         Console.Out.Flush();
         Console.Error.Flush();
         if (OperatingSystem.IsWindows()) Environment.Exit(code);
-        fflush(IntPtr.Zero); // C stdio buffers of native code
+        NativeOutputCapture.FlushNativeStreams();
         _exit(code);
         return code; // not reached
     }
 
     [LibraryImport("libc", EntryPoint = "_exit")]
     private static partial void _exit(int status);
-
-    [LibraryImport("libc")]
-    private static partial int fflush(IntPtr stream);
 }
