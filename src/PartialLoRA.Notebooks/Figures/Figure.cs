@@ -38,15 +38,18 @@ public sealed class Figure
     public Figure Line(IEnumerable<double> x, IEnumerable<double> y, string? name = null, bool markers = true, string? color = null)
     {
         var (xs, ys) = Pair(x, y, name, "line");
-        return Add(new Series(SeriesKind.Line, name, color ?? NextColor()) { X = xs, Y = ys, Markers = markers });
+        return Add(new Series(SeriesKind.Line, name, color ?? NextColor()) { X = xs, Y = ys, Markers = markers, Shape = markers ? NextShape() : default });
     }
 
     public Figure Scatter(IEnumerable<double> x, IEnumerable<double> y, string? name = null, string? color = null)
     {
         var (xs, ys) = Pair(x, y, name, "scatter");
-        var shape = (MarkerShape)(series.Count(s => s.Kind == SeriesKind.Scatter) % Enum.GetValues<MarkerShape>().Length);
-        return Add(new Series(SeriesKind.Scatter, name, color ?? NextColor()) { X = xs, Y = ys, Markers = true, Shape = shape });
+        return Add(new Series(SeriesKind.Scatter, name, color ?? NextColor()) { X = xs, Y = ys, Markers = true, Shape = NextShape() });
     }
+
+    // Series with markers take the shapes in turn (lines and scatters alike), so coinciding series all stay visible.
+    private MarkerShape NextShape() =>
+        (MarkerShape)(series.Count(s => s.Kind is SeriesKind.Line or SeriesKind.Scatter && s.Markers) % Enum.GetValues<MarkerShape>().Length);
 
     /// <summary>Bars over categories; several bar series are grouped side by side. <paramref name="errors"/>: ± half-lengths.</summary>
     public Figure Bar(IEnumerable<string> categories, IEnumerable<double> values, string? name = null, IEnumerable<double>? errors = null, string? color = null)

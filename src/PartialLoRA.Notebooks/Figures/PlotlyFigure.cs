@@ -28,9 +28,8 @@ internal static class PlotlyFigure
                 t.SetProperty("y", s.Y);
                 t.SetProperty("mode", s.Kind == SeriesKind.Scatter ? "markers" : s.Markers ? "lines+markers" : "lines");
                 t.SetProperty("line", Obj(("color", s.Color), ("width", 2)));
-                t.SetProperty("marker", s.Kind == SeriesKind.Scatter
-                    ? Obj(("color", s.Color), ("size", s.Shape == MarkerShape.Circle ? 7 : 10), ("symbol", Symbol(s.Shape)), ("line", Obj(("color", s.Color), ("width", 1.5))))
-                    : Obj(("color", s.Color), ("size", 6)));
+                var size = s.Kind == SeriesKind.Scatter ? (s.Shape == MarkerShape.Circle ? 7 : 10) : (s.Shape == MarkerShape.Circle ? 6 : 9);
+                t.SetProperty("marker", Obj(("color", s.Color), ("size", size), ("symbol", Symbol(s.Shape)), ("line", Obj(("color", s.Color), ("width", 1.5)))));
                 yield return t;
                 break;
             case SeriesKind.Bar:

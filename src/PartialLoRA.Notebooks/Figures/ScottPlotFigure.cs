@@ -40,12 +40,9 @@ internal static class ScottPlotFigure
                         ? plt.Add.ScatterPoints(s.X.Select(tx).ToArray(), s.Y.Select(ty).ToArray(), color)
                         : plt.Add.Scatter(s.X.Select(tx).ToArray(), s.Y.Select(ty).ToArray(), color);
                     sc.LineWidth = s.Kind == SeriesKind.Scatter ? 0 : 2;
-                    sc.MarkerSize = s.Markers ? (s.Kind == SeriesKind.Scatter ? (s.Shape == MarkerShape.Circle ? 7 : 11) : 6) : 0;
-                    if (s.Kind == SeriesKind.Scatter)
-                    {
-                        sc.MarkerShape = Shape(s.Shape);
-                        sc.MarkerLineWidth = 1.5f;
-                    }
+                    sc.MarkerSize = s.Markers ? (s.Kind == SeriesKind.Scatter ? (s.Shape == MarkerShape.Circle ? 7 : 11) : (s.Shape == MarkerShape.Circle ? 6 : 9)) : 0;
+                    sc.MarkerShape = Shape(s.Shape);
+                    sc.MarkerLineWidth = 1.5f;
                     if (s.Name != null && !s.HideInLegend) sc.LegendText = s.Name;
                     break;
                 case SeriesKind.Band:

@@ -3,8 +3,8 @@ namespace PartialLoRA.Notebooks.Figures;
 public enum SeriesKind { Line, Scatter, Bar, Band, Heatmap }
 
 /// <summary>
-/// Marker of a scatter series. Scatter series take them in turn: the first is filled, the others are outlines, so a
-/// point that two series share stays visible as a shape around the other's.
+/// Marker of a line or scatter series. Series with markers take them in turn: the first is filled, the others are
+/// outlines, so a point that two series share stays visible as a shape around the other's.
 /// </summary>
 public enum MarkerShape { Circle, OpenSquare, OpenTriangle, OpenDiamond, Cross, X }
 

@@ -108,6 +108,25 @@ public class FormattingTests
     }
 
     [Fact]
+    public void Coinciding_lines_take_different_markers_so_the_first_stays_visible()
+    {
+        // App. C: Partial-LoRA's and Targeted-LoRA's normalised norms can be equal in every block; the line drawn
+        // second must not hide the first (its filled markers show inside the second's outlines).
+        var fig = new Figure("same curve").Line([0, 1, 2], [0, 1, 0], color: "#ff0000").Line([0, 1, 2], [0, 1, 0], color: "#0000ff")
+            .Line([0, 2], [1, 1], markers: false, color: "#00ff00");
+        Assert.Equal([MarkerShape.Circle, MarkerShape.OpenSquare, MarkerShape.Circle], fig.Series.Select(s => s.Shape));
+        using var bmp = SkiaSharp.SKBitmap.Decode(fig.ToPng());
+        var red = 0;
+        for (var y = 0; y < bmp.Height; y++)
+        for (var x = 0; x < bmp.Width; x++)
+            if (bmp.GetPixel(x, y) is var c && c.Red > 200 && c.Green < 60 && c.Blue < 60) red++;
+        Assert.True(red > 30, $"first line: {red} red pixels");
+        var traces = System.Text.Json.Nodes.JsonNode.Parse(Plotly.NET.GenericChart.toFigureJson(fig.ToPlotly()))!["data"]!.AsArray();
+        Assert.Equal(["circle", "square-open"], traces.Take(2).Select(t => (string?)t!["marker"]!["symbol"]));
+        Assert.Equal("lines", (string?)traces[2]!["mode"]);
+    }
+
+    [Fact]
     public void Many_bar_categories_get_rotated_labels_with_room_for_the_axis_title_below_them()
     {
         var layers = Enumerable.Range(0, 6).SelectMany(b => new[] { $"L{b} v_proj", $"L{b} q_proj" }).ToArray();
