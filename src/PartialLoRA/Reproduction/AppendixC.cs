@@ -8,8 +8,11 @@ using PartialLoRA.Training;
 
 namespace PartialLoRA.Reproduction;
 
-/// <summary>One trained run's residual norms ‖ΔW_l‖ (App. C) and its test accuracy.</summary>
-public sealed record ResidualRun(string Label, string Key, double TestAccuracy, IReadOnlyList<ResidualNorm> Norms);
+/// <summary>
+/// One trained run's residual norms ‖ΔW_l‖ (App. C), its grid point, its best validation score (the sweep's selection
+/// metric, which picks the model a method is shown with) and its test accuracy.
+/// </summary>
+public sealed record ResidualRun(string Label, string Key, long Seed, double LearningRate, double Validation, double TestAccuracy, IReadOnlyList<ResidualNorm> Norms);
 
 /// <summary>
 /// App. C, Figs. 7–10: the Frobenius norm of the residual ΔW_l each method's fine-tuning adds to every target layer —
@@ -56,7 +59,7 @@ public static class AppendixC
         {
             cancel.ThrowIfCancellationRequested();
             var file = Path.Combine(workspace, "residual-norms", run.Key + ".json");
-            runs.Add(File.Exists(file) ? Read(file) : Train(catalog, executor, run, resultsDir, file, cancel));
+            runs.Add(File.Exists(file) ? Load(file) : Train(catalog, executor, run, resultsDir, file, cancel));
         }
         return runs;
     }
@@ -79,10 +82,20 @@ public static class AppendixC
         if (adapters.Count == 0) throw new InvalidOperationException($"run {run.Label}: the trained model has no adapter layers");
         var norms = ResidualNorms.Compute(adapters.Select(a => a.name), name => ((AdapterLayer)adapters.First(a => a.name == name).module).DeltaWeight());
         var accuracy = result.Test?.TryGetValue(ClassificationMetrics.Accuracy, out var acc) == true ? acc : double.NaN;
-        var residual = new ResidualRun(run.Label, run.Key, accuracy, norms);
-        Write(file, residual);
+        var validation = result.Validation.TryGetValue(result.SelectionMetric, out var v) ? v : double.NaN;
+        var residual = new ResidualRun(run.Label, run.Key, config.Seed, config.LearningRate, validation, accuracy, norms);
+        Save(file, residual);
         return residual;
     }
+
+    /// <summary>
+    /// One run per method, as App. C's figures show one model per method: the run with the best validation score
+    /// (the protocol's model selection; ties go to the earlier grid point), in the order the methods first appear.
+    /// </summary>
+    public static IReadOnlyList<ResidualRun> Selected(IEnumerable<ResidualRun> runs) =>
+        runs.Select((r, i) => (r, i)).GroupBy(x => x.r.Label) // groups keep the order their labels first appear in
+            .Select(g => g.OrderByDescending(x => double.IsNaN(x.r.Validation) ? double.NegativeInfinity : x.r.Validation).ThenBy(x => x.i).First().r)
+            .ToList();
 
     /// <summary>Per block, one column per run: ‖ΔW‖ of the layers named <paramref name="layer"/> (e.g. fc1), normalised by each run's largest layer (as Fig. 7 plots).</summary>
     public static DataFrame Frame(IReadOnlyList<ResidualRun> runs, string layer)
@@ -100,9 +113,12 @@ public static class AppendixC
         return new DataFrame(columns);
     }
 
-    /// <summary>Per run: test accuracy and the paper's finding beside the per-run norms of the final block relative to the first.</summary>
+    /// <summary>Per run: its grid point, validation and test accuracy, and the paper's finding beside the norms of the first and final block.</summary>
     public static DataFrame SummaryFrame(IReadOnlyList<ResidualRun> runs, string layer) => new(
         new StringDataFrameColumn("method", runs.Select(r => r.Label)),
+        new Int64DataFrameColumn("seed", runs.Select(r => r.Seed)),
+        new DoubleDataFrameColumn("learning rate", runs.Select(r => r.LearningRate)),
+        new DoubleDataFrameColumn("validation accuracy", runs.Select(r => r.Validation)),
         new DoubleDataFrameColumn("test accuracy", runs.Select(r => r.TestAccuracy)),
         new DoubleDataFrameColumn($"‖ΔW‖ {layer}, first block", runs.Select(r => Blocks(r, layer)[0].Norm.Norm)),
         new DoubleDataFrameColumn($"‖ΔW‖ {layer}, last block", runs.Select(r => Blocks(r, layer)[^1].Norm.Norm)),
@@ -114,15 +130,20 @@ public static class AppendixC
         return sel.Count > 0 ? sel : throw new ArgumentException($"run {run.Label} has no adapted '{layer}' layers");
     }
 
-    private static void Write(string file, ResidualRun r) => AtomicFile.WriteAllText(file, new JsonObject
+    /// <summary>Writes one run's norms file (atomically): what <see cref="Run"/> keeps so a second execution need not train.</summary>
+    public static void Save(string file, ResidualRun r) => AtomicFile.WriteAllText(file, new JsonObject
     {
         ["label"] = r.Label,
         ["key"] = r.Key,
+        ["seed"] = r.Seed,
+        ["learning_rate"] = r.LearningRate,
+        ["validation"] = double.IsFinite(r.Validation) ? r.Validation : null,
         ["test_accuracy"] = double.IsFinite(r.TestAccuracy) ? r.TestAccuracy : null,
         ["norms"] = new JsonArray(r.Norms.Select(n => (JsonNode)new JsonObject { ["module"] = n.Module, ["norm"] = n.Norm }).ToArray()),
     }.ToJsonString());
 
-    private static ResidualRun Read(string file)
+    /// <summary>Reads a file written by <see cref="Save"/>; a damaged one gives an error naming it and what is wrong.</summary>
+    public static ResidualRun Load(string file)
     {
         try
         {
@@ -131,7 +152,8 @@ public static class AppendixC
             if (pairs.Count == 0) throw new InvalidOperationException("no norms");
             var max = pairs.Max(p => p.Norm);
             var norms = pairs.Select(p => new ResidualNorm(p.Module, p.Norm, max > 0 ? p.Norm / max : 0)).ToList();
-            return new ResidualRun(o["label"]!.GetValue<string>(), o["key"]!.GetValue<string>(), o["test_accuracy"]?.GetValue<double>() ?? double.NaN, norms);
+            return new ResidualRun(o["label"]!.GetValue<string>(), o["key"]!.GetValue<string>(), JsonFields.GetLong(o, "seed"), JsonFields.GetDouble(o, "learning_rate"),
+                o["validation"]?.GetValue<double>() ?? double.NaN, o["test_accuracy"]?.GetValue<double>() ?? double.NaN, norms);
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or NullReferenceException or InvalidOperationException or KeyNotFoundException)
         {

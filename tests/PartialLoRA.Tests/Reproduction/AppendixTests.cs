@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using PartialLoRA.Analysis;
 using PartialLoRA.Experiments;
 using PartialLoRA.Importance;
 using PartialLoRA.Reproduction;
@@ -80,6 +81,46 @@ public class AppendixTests
         Assert.Equal(1.0 / 3, g.Mean[1], 12);
         Assert.Equal(points.Where(p => p.Block == 1).Average(p => p.Chance), g.Chance[1], 12);
         Assert.Equal([0.0, 1.0], AppendixE.Curves(points)[0].Depth);
+    }
+
+    private static ResidualRun Residual(string label, long seed, double lr, double validation) =>
+        new(label, $"{label}-{seed}-{lr}", seed, lr, validation, 0.5, [new ResidualNorm("vision_model.encoder.layers.0.mlp.fc1", 2, 1)]);
+
+    [Fact]
+    public void App_C_shows_each_method_by_its_best_validation_run_in_first_appearance_order()
+    {
+        var runs = new[]
+        {
+            Residual("LoRA", 0, 1e-4, 0.70), Residual("Partial-LoRA (SVD)", 0, 1e-4, 0.80),
+            Residual("LoRA", 0, 1e-3, 0.75), Residual("Partial-LoRA (SVD)", 0, 1e-3, double.NaN),
+            Residual("LoRA", 1, 1e-4, 0.75), Residual("Partial-LoRA (SVD)", 1, 1e-4, 0.80),
+        };
+        var shown = AppendixC.Selected(runs);
+        Assert.Equal(["LoRA", "Partial-LoRA (SVD)"], shown.Select(r => r.Label));
+        Assert.Equal((0L, 1e-3), (shown[0].Seed, shown[0].LearningRate)); // best; of two equal ones the earlier grid point
+        Assert.Equal((0L, 1e-4), (shown[1].Seed, shown[1].LearningRate)); // a run without a score never wins
+        var summary = AppendixC.SummaryFrame(shown, "fc1");
+        Assert.Equal(0.75, (double)summary["validation accuracy"][0]!);
+        Assert.Equal(1e-3, (double)summary["learning rate"][0]!);
+    }
+
+    [Fact]
+    public void App_C_norm_files_round_trip_and_a_damaged_one_names_itself_and_the_field()
+    {
+        var dir = TestSupport.TempDir("appc-norms");
+        var file = System.IO.Path.Combine(dir, "run.json");
+        var run = Residual("LoRA", 3, 5e-4, double.NaN);
+        AppendixC.Save(file, run);
+        var back = AppendixC.Load(file);
+        Assert.Equal((run.Label, run.Key, run.Seed, run.LearningRate, run.TestAccuracy), (back.Label, back.Key, back.Seed, back.LearningRate, back.TestAccuracy));
+        Assert.True(double.IsNaN(back.Validation));
+        Assert.Equal(run.Norms, back.Norms);
+        var o = JsonNode.Parse(File.ReadAllText(file))!.AsObject();
+        o.Remove("seed");
+        File.WriteAllText(file, o.ToJsonString());
+        var e = Assert.Throws<InvalidDataException>(() => AppendixC.Load(file));
+        Assert.Contains(file, e.Message);
+        Assert.Contains("'seed'", e.Message);
     }
 
     [Fact]
