@@ -76,14 +76,15 @@ public static class AppendixC
         var setup = catalog.Methods[config.Method.Name].Apply(
             new MethodContext(model, task, config.Model, config.Dataset, config.Seed, options, totalSteps, device, CacheFolder.Resolve()), config.Method.Options);
         var result = Trainer.Train(model.Classifier, setup, task.Train, task.Validation, task.Test, options, device, null, cancel);
+        var record = RunRecord.Finished(config, run.Label, result, null);
         using (var writer = ResultsWriter.Open(resultsDir, null))
-            if (!writer.FinishedKeys.Contains(run.Key)) writer.Append(RunRecord.Finished(config, run.Label, result, null));
+            if (!writer.FinishedKeys.Contains(run.Key)) writer.Append(record);
         var adapters = model.Classifier.Module.named_modules().Where(m => m.module is AdapterLayer).ToList();
         if (adapters.Count == 0) throw new InvalidOperationException($"run {run.Label}: the trained model has no adapter layers");
         var norms = ResidualNorms.Compute(adapters.Select(a => a.name), name => ((AdapterLayer)adapters.First(a => a.name == name).module).DeltaWeight());
         var accuracy = result.Test?.TryGetValue(ClassificationMetrics.Accuracy, out var acc) == true ? acc : double.NaN;
-        var validation = result.Validation.TryGetValue(result.SelectionMetric, out var v) ? v : double.NaN;
-        var residual = new ResidualRun(run.Label, run.Key, config.Seed, config.LearningRate, validation, accuracy, norms);
+        var validation = record.SelectionScore; // the score sweeps rank runs by (saved as null, read back as NaN, when absent)
+        var residual = new ResidualRun(run.Label, run.Key, config.Seed, config.LearningRate, double.IsFinite(validation) ? validation : double.NaN, accuracy, norms);
         Save(file, residual);
         return residual;
     }
