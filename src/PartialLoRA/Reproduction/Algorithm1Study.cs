@@ -13,7 +13,8 @@ namespace PartialLoRA.Reproduction;
 public sealed record Algorithm1Setup(int Shots, string[] TargetNames, int NaiveLayers, bool RunNaive)
 {
     public static Algorithm1Setup Smoke { get; } = new(2, ["v_proj"], 1, false);
-    public static Algorithm1Setup Lab { get; } = new(16, ["q_proj", "k_proj", "v_proj", "out_proj", "fc1", "fc2"], int.MaxValue, true);
+    // Lab runs the printed loop on 6 layers, not all 36: on 2 CPU cores all 36 took 3,915 s (15,050 evaluations) at 9b4786f.
+    public static Algorithm1Setup Lab { get; } = new(16, ["q_proj", "k_proj", "v_proj", "out_proj", "fc1", "fc2"], 6, true);
 
     public SearchStrategy[] Strategies => RunNaive ? [SearchStrategy.Naive, SearchStrategy.Galloping, SearchStrategy.Binary] : [SearchStrategy.Galloping, SearchStrategy.Binary];
 }
