@@ -155,6 +155,29 @@ public class AppendixTests
     }
 
     [Fact]
+    public void Table4_frame_gives_both_variants_their_gap_and_the_papers_row()
+    {
+        var spec = ReproductionSupport.Parse(AppendixH.Spec(ReproductionProfile.Lab, 0));
+        var result = ReproductionSupport.Result(spec,
+            [("cifar10", "Isolated", 0, 0.75, 100), ("cifar10", "Isolated", 1, 0.77, 100), ("cifar10", "Continuous", 0, 0.70, 100),
+             ("gtsrb", "Isolated", 0, 0.5, 100)]);
+        var frame = AppendixH.Table(result);
+        Assert.Equal(["dataset", "Isolated (%)", "Isolated ± std", "Continuous (%)", "Continuous ± std", "gap I − C (points)",
+            "paper Isolated (%)", "paper Continuous (%)", "paper gap I − C (points)"], frame.Columns.Select(c => c.Name));
+        var cifar = frame.Rows.Single(r => (string)r[0] == "cifar10");
+        Assert.Equal(76.0, (double)cifar[1], 9);
+        Assert.True((double)cifar[2] > 0);
+        Assert.Equal(70.0, (double)cifar[3], 9);
+        Assert.Equal(6.0, (double)cifar[5], 9);
+        Assert.Equal((93.89, 94.20), ((double)cifar[6], (double)cifar[7]));
+        Assert.Equal(-0.31, (double)cifar[8], 9);
+        // No Continuous run of GTSRB yet: its cells and the gap are NaN, not 0.
+        var gtsrb = frame.Rows.Single(r => (string)r[0] == "gtsrb");
+        Assert.True(double.IsNaN((double)gtsrb[3]) && double.IsNaN((double)gtsrb[5]));
+        Assert.Equal(0.15, (double)gtsrb[8], 9);
+    }
+
+    [Fact]
     public void Sweep_specs_of_every_profile_validate_against_the_catalog()
     {
         var catalog = BuiltInCatalog.Create(TestSupport.TempDir("repro-specs"));
