@@ -7,7 +7,7 @@ namespace PartialLoRA.Reproduction;
 
 /// <summary>Sizes of notebook 02 per profile.</summary>
 /// <param name="Shots">m of D_t (shots per class).</param>
-/// <param name="TargetNames">Linear layers Algorithm 1 runs on (the LoRA defaults q/v in smoke; every block Linear otherwise).</param>
+/// <param name="TargetNames">Linear layers Algorithm 1 runs on, in every block (v_proj in smoke; every block Linear otherwise).</param>
 /// <param name="NaiveLayers">How many layers are searched again with each strategy (those whose printed loop is shortest, see <see cref="Algorithm1Study.ShortestLoops"/>).</param>
 /// <param name="RunNaive">Whether that comparison runs the printed one-at-a-time loop too (hundreds of passes of D_t per layer) or only counts its evaluations.</param>
 public sealed record Algorithm1Setup(int Shots, string[] TargetNames, int NaiveLayers, bool RunNaive)
@@ -91,8 +91,14 @@ public static class Algorithm1Study
     {
         var parts = module.Split('.');
         var i = Array.IndexOf(parts, "layers");
-        return i >= 0 && i + 1 < parts.Length ? $"block {parts[i + 1]} · {parts[^1]}" : module;
+        return i >= 0 && i + 1 < parts.Length ? $"block {parts[i + 1]} · {LayerKind(module)}" : module;
     }
+
+    /// <summary>The layer's name inside its block: "q_proj" for <c>vision_model.encoder.layers.3.self_attn.q_proj</c>.</summary>
+    public static string LayerKind(string module) => module[(module.LastIndexOf('.') + 1)..];
+
+    /// <summary>The distinct <see cref="LayerKind"/>s of <paramref name="modules"/> in order of first appearance (a block's forward order).</summary>
+    public static IReadOnlyList<string> LayerKinds(IEnumerable<string> modules) => modules.Select(LayerKind).Distinct().ToList();
 
     /// <summary>Per layer: m, n and p_row, p_col of every measure.</summary>
     public static DataFrame LayerFrame(IReadOnlyList<MeasureDerivation> derivations)

@@ -68,7 +68,8 @@ public static class Figure5
     public static JsonObject Spec(ReproductionProfile profile, long seed, IEnumerable<string> datasets, JsonNode? model = null) =>
         ReproductionSweep.Spec("figure5", profile, Modality.Vision, seed,
             datasets.Select(d => (JsonNode)ReproductionSweep.Dataset(d, profile)),
-            Points(profile).Select(p => ComparedMethod.WithLabel(p.Method, p.Label)), model);
+            ReproductionSweep.SmokeTargets(Points(profile).Select(p => ComparedMethod.WithLabel(p.Method, p.Label)), profile,
+                ReproductionSweep.SmokeVisionTwoBlockTargets), model);
 
     /// <summary>One row per (dataset, point): setting, trainable parameters, our test accuracy, Table 5's where it has one.</summary>
     public static DataFrame Frame(SweepResult result, ReproductionProfile profile)

@@ -23,7 +23,7 @@ public enum Modality
 /// <list type="bullet">
 /// <item><c>smoke</c> — the lab backbones on CPU in minutes: one seed (the notebook's), one learning rate, a few epochs;
 /// vision: <see cref="SmokeShots"/> shots per class, a seeded test subset, the first block's attention projections
-/// (<see cref="SmokeVisionTargets"/>); language: SST-2-sized subsets, the first layer's (<see cref="SmokeTextTargets"/>).</item>
+/// (<see cref="SmokeVisionTargets"/>; the first two for Fig. 5 and App. H, <see cref="SmokeVisionTwoBlockTargets"/>); language: SST-2-sized subsets, the first layer's (<see cref="SmokeTextTargets"/>).</item>
 /// <item><c>lab</c> — §5's protocol on the lab backbones: 4 seeds × 5 learning rates, the engine's training defaults
 /// (20 epochs, batch 32, patience 5), top-5 mean, 16 shots (Flowers 6), whole test splits.</item>
 /// <item><c>paper</c> — the same protocol on the paper's models (<see cref="PaperModels"/>) and datasets.</item>
@@ -58,6 +58,23 @@ public static class ReproductionSweep
     public const string SmokeVisionTargets = @"vision_model\.encoder\.layers\.0\.self_attn\.(q_proj|v_proj)";
 
     public const string SmokeTextTargets = @"deberta\.encoder\.layer\.0\.attention\.self\.(query_proj|value_proj)";
+
+    /// <summary>
+    /// The first two blocks' attention projections: smoke's targets for the elements whose methods differ only across
+    /// blocks — App. H's flow preservation (block 0's rows read by block 1) and Fig. 5's Pyramidal p^l (p^1 alone is
+    /// Balanced at density p).
+    /// </summary>
+    public const string SmokeVisionTwoBlockTargets = @"vision_model\.encoder\.layers\.[01]\.self_attn\.(q_proj|v_proj)";
+
+    /// <summary>In smoke, <paramref name="methods"/> with <paramref name="targets"/> where they name none; otherwise unchanged.</summary>
+    public static IEnumerable<JsonObject> SmokeTargets(IEnumerable<JsonObject> methods, ReproductionProfile profile, string targets) =>
+        methods.Select(m =>
+        {
+            if (profile != ReproductionProfile.Smoke || m.ContainsKey("target_modules")) return m;
+            var o = (JsonObject)m.DeepClone();
+            o["target_modules"] = targets;
+            return o;
+        });
 
     /// <summary>§5: 4 seeds in lab/paper; the notebook's seed alone in smoke.</summary>
     public static IReadOnlyList<long> Seeds(ReproductionProfile profile, long seed) =>

@@ -178,6 +178,23 @@ public class AppendixTests
     }
 
     [Fact]
+    public void Table4_smoke_targets_give_block_0_a_consumer_so_Continuous_differs_from_Isolated()
+    {
+        var spec = AppendixH.Spec(ReproductionProfile.Smoke, 0);
+        var targets = spec["methods"]!.AsArray().Select(m => m!["target_modules"]!.GetValue<string>()).Distinct().Single();
+        // forward order of a CLIP block's attention projections, as the planner sees them
+        var adapted = Enumerable.Range(0, 6).SelectMany(b => new[] { "k_proj", "v_proj", "q_proj" }.Select(l => $"vision_model.encoder.layers.{b}.self_attn.{l}"))
+            .Where(p => System.Text.RegularExpressions.Regex.IsMatch(p, $"^(?:{targets})$"))
+            .Select(p => new ImportanceScores(p, [1, 2], [3, 4])).ToList();
+        var consumers = FlowPreservation.InferConsumers(adapted);
+        Assert.Equal(["vision_model.encoder.layers.1.self_attn.v_proj", "vision_model.encoder.layers.1.self_attn.q_proj"],
+            consumers["vision_model.encoder.layers.0.self_attn.q_proj"]);
+        Assert.NotEqual(adapted[0].Rows, FlowPreservation.Reweight(adapted)[0].Rows);
+        // lab keeps each method's PEFT default targets
+        Assert.All(AppendixH.Spec(ReproductionProfile.Lab, 0)["methods"]!.AsArray(), m => Assert.False(m!.AsObject().ContainsKey("target_modules")));
+    }
+
+    [Fact]
     public void Sweep_specs_of_every_profile_validate_against_the_catalog()
     {
         var catalog = BuiltInCatalog.Create(TestSupport.TempDir("repro-specs"));

@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+using PartialLoRA.Adapters.Masks;
 using PartialLoRA.Reproduction;
 using static PartialLoRA.Tests.Reproduction.ReproductionSupport;
 
@@ -21,6 +23,24 @@ public class Figure5Tests
     {
         Assert.Equal(7, Parse(Figure5.Spec(ReproductionProfile.Smoke, 0, ["cifar10"], VisionPreset)).Expand("t").Count);
         Assert.Equal(2 * 17 * 20, Parse(Figure5.Spec(ReproductionProfile.Lab, 0, ["cifar10", "gtsrb"], VisionPreset)).Expand("t").Count);
+    }
+
+    [Fact]
+    public void Smoke_pyramidal_points_differ_from_every_balanced_point()
+    {
+        var spec = Figure5.Spec(ReproductionProfile.Smoke, 0, ["cifar10"], VisionPreset);
+        var targets = spec["methods"]!.AsArray().Select(m => m!["target_modules"]!.GetValue<string>()).Distinct().Single();
+        Assert.Equal(ReproductionSweep.SmokeVisionTwoBlockTargets, targets);
+        var adapted = Enumerable.Range(0, 6).SelectMany(b => new[] { "q_proj", "k_proj", "v_proj" }.Select(l => $"vision_model.encoder.layers.{b}.self_attn.{l}"))
+            .Where(p => Regex.IsMatch(p, $"^(?:{targets})$")).ToList();
+        Assert.Equal(4, adapted.Count);
+        // with the first block alone a Pyramidal point (p^1 = p) would be the Balanced point at density p
+        var balanced = Figure5.BalancedSparsities(ReproductionProfile.Smoke).Select(s => 1 - s).ToList();
+        foreach (var p in Figure5.PyramidalP(ReproductionProfile.Smoke))
+        {
+            var densities = adapted.Select(ElementMasks.Pyramidal(p, 0).Density).ToList();
+            Assert.DoesNotContain(balanced, d => densities.All(x => Math.Abs(x - d) < 1e-9));
+        }
     }
 
     [Fact]
