@@ -19,6 +19,12 @@ public static class CliApp
         Recursive = true,
     };
 
+    public static readonly Option<string?> DenormalsOption = new("--denormals")
+    {
+        Description = $"Subnormal floats on the CPU: flush (to zero; PyTorch's set_flush_denormal, many times faster backward passes here) or keep (IEEE). Default: ${RuntimeOptions.DenormalsVariable} or flush.",
+        Recursive = true,
+    };
+
     public static readonly Option<bool> VerboseOption = new("--verbose")
     {
         Description = "Print stack traces with errors.",
@@ -30,6 +36,7 @@ public static class CliApp
         var root = new RootCommand("Partial-LoRA: sparse low-rank adapters (\"The Quest for Winning Tickets in Low-Rank Adapters\") on TorchSharp.");
         root.Options.Add(DeviceOption);
         root.Options.Add(ThreadsOption);
+        root.Options.Add(DenormalsOption);
         root.Options.Add(VerboseOption);
         root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(NotebooksCommand.Create());
@@ -45,12 +52,26 @@ public static class CliApp
         return root;
     }
 
-    public static int Run(string[] args) => Build().Parse(args).Invoke();
+    public static int Run(string[] args)
+    {
+        var parse = Build().Parse(args);
+        // The denormal mode goes on the main thread before the command starts any thread (notebook cells, libgomp's
+        // workers), since threads copy it from their creator; a bad value is reported when the command starts Torch.
+        try
+        {
+            Denormals.Apply(Options(parse).Denormals);
+        }
+        catch (ArgumentException)
+        {
+        }
+        return parse.Invoke();
+    }
 
     /// <summary>Starts Torch with the global options over the environment.</summary>
-    public static TorchRuntimeState StartRuntime(ParseResult parse) =>
-        TorchRuntime.Initialize(RuntimeOptions.FromEnvironment()
-            .WithOverrides(device: parse.GetValue(DeviceOption), threads: parse.GetValue(ThreadsOption)));
+    public static TorchRuntimeState StartRuntime(ParseResult parse) => TorchRuntime.Initialize(Options(parse));
+
+    private static RuntimeOptions Options(ParseResult parse) => RuntimeOptions.FromEnvironment()
+        .WithOverrides(device: parse.GetValue(DeviceOption), threads: parse.GetValue(ThreadsOption), denormals: parse.GetValue(DenormalsOption));
 
     /// <summary>Runs a verb; any exception becomes "error: message" on stderr and exit code 2.</summary>
     public static int Guard(ParseResult parse, Func<int> action)

@@ -157,7 +157,7 @@ public static class BenchFinetuneCommand
             args.Add(o.Name);
             args.AddRange(r.Tokens.Select(t => t.Value));
         }
-        foreach (var global in new Option[] { CliApp.DeviceOption, CliApp.ThreadsOption })
+        foreach (var global in new Option[] { CliApp.DeviceOption, CliApp.ThreadsOption, CliApp.DenormalsOption })
             if (parse.GetResult(global) is { Implicit: false } r)
             {
                 args.Add(global.Name);

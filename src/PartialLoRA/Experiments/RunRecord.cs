@@ -53,6 +53,7 @@ public sealed record RunRecord(
             ["peak_cuda_used_bytes"] = r.Memory.CudaPeakUsedBytes,
             ["device"] = r.Device,
             ["precision"] = r.Precision.ToString().ToLowerInvariant(),
+            ["denormals"] = r.Denormals is { } d ? Runtime.Denormals.Name(d) : null,
             ["history"] = new JsonArray(r.History.Select(h => (JsonNode)new JsonObject
             {
                 ["epoch"] = h.Epoch,

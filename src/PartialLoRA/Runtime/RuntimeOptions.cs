@@ -40,6 +40,7 @@ public sealed record RuntimeOptions
     public const string DeviceVariable = "PARTIALLORA_DEVICE";
     public const string ThreadsVariable = "PARTIALLORA_THREADS";
     public const string LibTorchVariable = "PARTIALLORA_LIBTORCH";
+    public const string DenormalsVariable = "PARTIALLORA_DENORMALS";
 
     public DeviceRequest Device { get; init; } = DeviceRequest.Auto;
 
@@ -48,6 +49,9 @@ public sealed record RuntimeOptions
 
     /// <summary>A folder holding libtorch_cuda.so (e.g. a PyTorch install's torch/lib) to load the CUDA backend from.</summary>
     public string? LibTorchDir { get; init; }
+
+    /// <summary>Subnormal floats on the CPU: flushed to zero (default, as <c>torch.set_flush_denormal(True)</c>) or kept.</summary>
+    public DenormalMode Denormals { get; init; } = DenormalMode.Flush;
 
     /// <summary>Reads the PARTIALLORA_* variables; <paramref name="getenv"/> defaults to the process environment.</summary>
     public static RuntimeOptions FromEnvironment(Func<string, string?>? getenv = null)
@@ -60,6 +64,8 @@ public sealed record RuntimeOptions
         if (!string.IsNullOrWhiteSpace(threads)) o = o with { Threads = ParseThreads(threads, ThreadsVariable) };
         var lib = getenv(LibTorchVariable);
         if (!string.IsNullOrWhiteSpace(lib)) o = o with { LibTorchDir = lib };
+        var denormals = getenv(DenormalsVariable);
+        if (!string.IsNullOrWhiteSpace(denormals)) o = o with { Denormals = Runtime.Denormals.Parse(denormals, DenormalsVariable) };
         return o;
     }
 
@@ -71,7 +77,7 @@ public sealed record RuntimeOptions
     }
 
     /// <summary>Applies flag values over these options; null flags leave the option as it is.</summary>
-    public RuntimeOptions WithOverrides(string? device = null, int? threads = null, string? libTorchDir = null)
+    public RuntimeOptions WithOverrides(string? device = null, int? threads = null, string? libTorchDir = null, string? denormals = null)
     {
         var o = this;
         if (device != null) o = o with { Device = DeviceRequest.Parse(device, "--device") };
@@ -81,6 +87,7 @@ public sealed record RuntimeOptions
             o = o with { Threads = threads };
         }
         if (libTorchDir != null) o = o with { LibTorchDir = libTorchDir };
+        if (denormals != null) o = o with { Denormals = Runtime.Denormals.Parse(denormals, "--denormals") };
         return o;
     }
 }

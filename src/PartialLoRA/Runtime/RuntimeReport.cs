@@ -4,7 +4,7 @@ using TorchSharp;
 
 namespace PartialLoRA.Runtime;
 
-/// <summary>What <c>partial-lora info</c> prints: versions, backend, device, CUDA devices, threads, GLIBCXX fix.</summary>
+/// <summary>What <c>partial-lora info</c> prints: versions, backend, device, CUDA devices, threads, denormal mode, GLIBCXX fix.</summary>
 public sealed record RuntimeReport(
     string TorchSharpVersion,
     string LibTorchVersion,
@@ -14,6 +14,7 @@ public sealed record RuntimeReport(
     int CpuThreads,
     int ProcessorCount,
     string CpuBf16Support,
+    string Denormals,
     string GlibcxxFix)
 {
     public static RuntimeReport Collect(TorchRuntimeState? state = null)
@@ -35,7 +36,7 @@ public sealed record RuntimeReport(
             : $"{torch.__version__} (TorchSharp package)";
         return new RuntimeReport(tsVersion, libtorch, backend, state.Device.ToString(),
             state.CudaAvailable ? CudaDriver.Devices() : [], state.Threads, Environment.ProcessorCount,
-            CpuBf16.Describe(CpuBf16.Native()), state.Glibcxx.Describe());
+            CpuBf16.Describe(CpuBf16.Native()), Runtime.Denormals.Describe(state.Denormals), state.Glibcxx.Describe());
     }
 
     // PyTorch installs have torch/version.py beside torch/lib; libtorch zips have build-version beside lib/.
@@ -64,6 +65,7 @@ public sealed record RuntimeReport(
             yield return ($"cuda:{d.Index}", $"{d.Name}, {d.TotalMemoryBytes / (1024.0 * 1024 * 1024):F1} GiB");
         yield return ("cpu threads", $"{CpuThreads} (of {ProcessorCount} processors)");
         yield return ("cpu bf16", CpuBf16Support);
+        yield return ("denormals", Denormals);
         yield return ("glibcxx fix", GlibcxxFix);
     }
 }

@@ -15,7 +15,10 @@ public enum TorchBackend
     ExternalLibTorch,
 }
 
-/// <summary>The started runtime: backend, selected device and CPU threads.</summary>
+/// <summary>
+/// The started runtime: backend, selected device, CPU threads, and the denormal mode of the thread that started it
+/// (null where it cannot be set).
+/// </summary>
 public sealed record TorchRuntimeState(
     TorchBackend Backend,
     string? LibTorchDir,
@@ -23,12 +26,15 @@ public sealed record TorchRuntimeState(
     bool CudaAvailable,
     int Threads,
     GlibcxxStatus Glibcxx,
-    RuntimeOptions Options);
+    RuntimeOptions Options,
+    DenormalMode? Denormals);
 
 /// <summary>
 /// Starts Torch once per process: loads the native backend (with clear errors instead of
-/// TypeInitializationException), picks the device (auto: CUDA when available, else CPU) and sets the
-/// CPU thread count. Options come from flags and PARTIALLORA_DEVICE / PARTIALLORA_THREADS / PARTIALLORA_LIBTORCH.
+/// TypeInitializationException), picks the device (auto: CUDA when available, else CPU), sets the
+/// CPU thread count and the calling thread's denormal mode (<see cref="Runtime.Denormals"/>: threads it creates later
+/// inherit it). Options come from flags and PARTIALLORA_DEVICE / PARTIALLORA_THREADS / PARTIALLORA_LIBTORCH /
+/// PARTIALLORA_DENORMALS.
 /// </summary>
 public static class TorchRuntime
 {
@@ -43,7 +49,7 @@ public static class TorchRuntime
 
     /// <summary>
     /// Starts Torch with <paramref name="options"/> (default: from the environment). A second call may change
-    /// the device and threads, but not the native backend, which is fixed once loaded.
+    /// the device, threads and denormal mode (on its own thread), but not the native backend, which is fixed once loaded.
     /// </summary>
     public static TorchRuntimeState Initialize(RuntimeOptions? options = null)
     {
@@ -52,7 +58,11 @@ public static class TorchRuntime
             options ??= RuntimeOptions.FromEnvironment();
             if (current != null)
             {
-                if (options == current.Options) return current;
+                if (options == current.Options)
+                {
+                    Runtime.Denormals.Apply(options.Denormals);
+                    return current;
+                }
                 if (options.LibTorchDir != current.Options.LibTorchDir)
                     throw new TorchRuntimeException(
                         $"Torch was already started on the {current.Backend} backend; {RuntimeOptions.LibTorchVariable} cannot change within a process.");
@@ -61,6 +71,7 @@ public static class TorchRuntime
                     Device = SelectDevice(options.Device, current.Backend, current.CudaAvailable),
                     Threads = ApplyThreads(options.Threads),
                     Options = options,
+                    Denormals = Runtime.Denormals.Apply(options.Denormals),
                 };
                 return current;
             }
@@ -102,7 +113,7 @@ public static class TorchRuntime
                     "(no GPU visible, or a driver older than this libtorch's CUDA).");
 
             current = new TorchRuntimeState(backend, libDir, SelectDevice(options.Device, backend, cuda), cuda,
-                ApplyThreads(options.Threads), glibcxx, options);
+                ApplyThreads(options.Threads), glibcxx, options, Runtime.Denormals.Apply(options.Denormals));
             return current;
         }
     }

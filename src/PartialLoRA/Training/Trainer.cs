@@ -142,7 +142,7 @@ public static class Trainer
             return new TrainingResult(validationScores, testScores, options.SelectionMetric, bestEpoch, bestStep, epochsRun, step,
                 stopped, setup.TrainableParameters, model.Module.parameters().Sum(p => p.numel()), clock.Elapsed.TotalSeconds,
                 evalClock.Elapsed.TotalSeconds, report,
-                device.ToString(), precision, history);
+                device.ToString(), precision, history, Runtime.Denormals.Current());
         }
         finally
         {

@@ -10,6 +10,7 @@ public sealed record Evaluation(int Epoch, int Step, double TrainLoss, double Le
 /// <summary>What a run produced: validation metrics of the kept (best) state, test metrics of that state, and costs.</summary>
 /// <param name="WallSeconds">The whole run: training steps, evaluations and the final test.</param>
 /// <param name="EvalSeconds">Of that, validation and test evaluation.</param>
+/// <param name="Denormals">The training thread's CPU denormal mode (null where it cannot be read).</param>
 public sealed record TrainingResult(
     IReadOnlyDictionary<string, double> Validation,
     IReadOnlyDictionary<string, double>? Test,
@@ -26,4 +27,5 @@ public sealed record TrainingResult(
     MemoryReport Memory,
     string Device,
     Precision Precision,
-    IReadOnlyList<Evaluation> History);
+    IReadOnlyList<Evaluation> History,
+    Runtime.DenormalMode? Denormals = null);

@@ -114,6 +114,10 @@ public class SweepCliTests
         Assert.Equal((3L, 0.01, "linear-probe"), (record.Seed, record.LearningRate, record.MethodName));
         Assert.Equal(["accuracy", "f1", "matthews_correlation"], record.Test!.Keys.Order());
         Assert.Equal(8 * 2 + 2, record.TrainableParameters); // the head only
+        Assert.Equal("flush", record.Details["denormals"]!.GetValue<string>()); // the training thread's mode, the default
+        var ieee = TestSupport.RunCli(TestSupport.CliDll, [.. args[..^2], "--denormals", "keep"], OneThread);
+        Assert.True(ieee.ExitCode == 0, ieee.Stderr);
+        Assert.Equal("keep", RunRecord.FromJson(System.Text.Json.Nodes.JsonNode.Parse(ieee.Stdout)!, "stdout").Details["denormals"]!.GetValue<string>());
         var again = TestSupport.RunCli(TestSupport.CliDll, args, OneThread);
         Assert.Contains("not re-run", again.Stderr);
         Assert.Equal(r.Stdout, again.Stdout);

@@ -19,11 +19,25 @@ public class RuntimeOptionsTests
         Assert.Equal(DeviceRequest.Auto, RuntimeOptions.FromEnvironment(Env()).Device);
     }
 
+    [Fact]
+    public void Denormals_default_to_flush_and_come_from_the_variable_then_the_flag()
+    {
+        Assert.Equal(DenormalMode.Flush, RuntimeOptions.FromEnvironment(Env()).Denormals);
+        var o = RuntimeOptions.FromEnvironment(Env(("PARTIALLORA_DENORMALS", " Keep ")));
+        Assert.Equal(DenormalMode.Keep, o.Denormals);
+        Assert.Equal(DenormalMode.Flush, o.WithOverrides(denormals: "flush").Denormals);
+        Assert.Equal(DenormalMode.Keep, o.WithOverrides(threads: 2).Denormals);
+        var e = Assert.Throws<ArgumentException>(() => o.WithOverrides(denormals: "ftz"));
+        Assert.Contains("--denormals='ftz'", e.Message);
+        Assert.Contains("expected flush", e.Message);
+    }
+
     [Theory]
     [InlineData("PARTIALLORA_DEVICE", "gpu", "expected auto, cpu, cuda or cuda:N")]
     [InlineData("PARTIALLORA_DEVICE", "cuda:x", "expected auto, cpu, cuda or cuda:N")]
     [InlineData("PARTIALLORA_THREADS", "0", "positive whole number")]
     [InlineData("PARTIALLORA_THREADS", "two", "positive whole number")]
+    [InlineData("PARTIALLORA_DENORMALS", "off", "expected flush (subnormal floats become 0, faster on the CPU) or keep (IEEE)")]
     public void Bad_values_name_the_variable(string name, string value, string expected)
     {
         var e = Assert.Throws<ArgumentException>(() => RuntimeOptions.FromEnvironment(Env((name, value))));
