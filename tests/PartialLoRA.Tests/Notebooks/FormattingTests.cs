@@ -108,6 +108,23 @@ public class FormattingTests
     }
 
     [Fact]
+    public void Bar_errors_are_drawn_in_the_png()
+    {
+        static int Dark(Figure f)
+        {
+            using var bmp = SkiaSharp.SKBitmap.Decode(f.ToPng());
+            var n = 0;
+            for (var y = 0; y < bmp.Height; y++)
+            for (var x = 0; x < bmp.Width; x++)
+                if (bmp.GetPixel(x, y) is var c && c.Red < 90 && c.Green < 90 && c.Blue < 90) n++;
+            return n;
+        }
+        var plain = Dark(new Figure("bars").Bar(["a", "b"], [50, 60], color: "#ffcc00"));
+        var withErrors = Dark(new Figure("bars").Bar(["a", "b"], [50, 60], errors: [10, 10], color: "#ffcc00"));
+        Assert.True(withErrors > plain + 50, $"dark pixels: {withErrors} with ±10 error bars, {plain} without");
+    }
+
+    [Fact]
     public void Coinciding_lines_take_different_markers_so_the_first_stays_visible()
     {
         // App. C: Partial-LoRA's and Targeted-LoRA's normalised norms can be equal in every block; the line drawn
