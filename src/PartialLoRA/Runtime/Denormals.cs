@@ -49,8 +49,7 @@ public static class Denormals
     public static DenormalMode? Apply(DenormalMode mode)
     {
         if (!Supported) return null;
-        var env = new byte[FenvSize];
-        Check(fegetenv(env), "fegetenv");
+        var env = FloatEnvironment();
         var csr = BitConverter.ToUInt32(env, MxcsrOffset);
         csr = mode == DenormalMode.Flush ? csr | DenormalsAreZero | FlushToZero : csr & ~(DenormalsAreZero | FlushToZero);
         BitConverter.TryWriteBytes(env.AsSpan(MxcsrOffset), csr);
@@ -76,11 +75,14 @@ public static class Denormals
         _ => $"unsupported here ({RuntimeInformation.OSDescription}, {RuntimeInformation.ProcessArchitecture}): the CPU's default",
     };
 
-    private static uint Mxcsr()
+    private static uint Mxcsr() => BitConverter.ToUInt32(FloatEnvironment(), MxcsrOffset);
+
+    /// <summary>The calling thread's floating-point environment (glibc's <c>fenv_t</c>).</summary>
+    private static byte[] FloatEnvironment()
     {
         var env = new byte[FenvSize];
         Check(fegetenv(env), "fegetenv");
-        return BitConverter.ToUInt32(env, MxcsrOffset);
+        return env;
     }
 
     private static bool Probe()

@@ -56,13 +56,10 @@ public static class TorchRuntime
         lock (Gate)
         {
             options ??= RuntimeOptions.FromEnvironment();
+            var denormals = Runtime.Denormals.Apply(options.Denormals);
             if (current != null)
             {
-                if (options == current.Options)
-                {
-                    Runtime.Denormals.Apply(options.Denormals);
-                    return current;
-                }
+                if (options == current.Options) return current;
                 if (options.LibTorchDir != current.Options.LibTorchDir)
                     throw new TorchRuntimeException(
                         $"Torch was already started on the {current.Backend} backend; {RuntimeOptions.LibTorchVariable} cannot change within a process.");
@@ -71,7 +68,7 @@ public static class TorchRuntime
                     Device = SelectDevice(options.Device, current.Backend, current.CudaAvailable),
                     Threads = ApplyThreads(options.Threads),
                     Options = options,
-                    Denormals = Runtime.Denormals.Apply(options.Denormals),
+                    Denormals = denormals,
                 };
                 return current;
             }
@@ -113,7 +110,7 @@ public static class TorchRuntime
                     "(no GPU visible, or a driver older than this libtorch's CUDA).");
 
             current = new TorchRuntimeState(backend, libDir, SelectDevice(options.Device, backend, cuda), cuda,
-                ApplyThreads(options.Threads), glibcxx, options, Runtime.Denormals.Apply(options.Denormals));
+                ApplyThreads(options.Threads), glibcxx, options, denormals);
             return current;
         }
     }
