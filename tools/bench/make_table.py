@@ -88,7 +88,8 @@ def main():
     env = ours["environment"]
     devices = ", ".join(f"{d['name']} ({d['total_memory_bytes'] / GIB:.0f} GiB)" for d in env.get("cuda_devices", [])) or "CPU"
     out.append(f"- device: {devices}; ours on {env['device']}, {env['backend']}")
-    out.append(f"- ours: TorchSharp {env['torch_sharp']}, libtorch {env['lib_torch']}, {env['dot_net']}, {env['cpu_threads']} CPU threads; "
+    subnormals = f" (subnormals {env['denormals']})" if env.get("denormals") else ""  # absent in reports before it was recorded
+    out.append(f"- ours: TorchSharp {env['torch_sharp']}, libtorch {env['lib_torch']}, {env['dot_net']}, {env['cpu_threads']} CPU threads{subnormals}; "
                f"date {ours['date']}; load average {env['load_average_before']} before, {ours['load_average_after']} after")
     if ref:
         e = ref["environment"]

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using PartialLoRA.Experiments;
+using PartialLoRA.Runtime;
 
 namespace PartialLoRA.Cli.Commands;
 
@@ -37,7 +38,7 @@ public static class BenchTrainCommand
                 steps = JsonFields.GetInt(r.Details, "steps");
                 epochs = JsonFields.GetInt(r.Details, "epochs_run");
             }
-            Console.WriteLine($"device        {state.Device} ({r.Details["precision"]}), {state.Threads} CPU threads");
+            Console.WriteLine($"device        {state.Device} ({r.Details["precision"]}), {state.Threads} CPU threads{Subnormals(state)}");
             Console.WriteLine($"run           {m.Name} / {d.Name} / {me.Name}: {r.Status}");
             Console.WriteLine($"trainable     {r.TrainableParameters.ToString(inv)} of {r.Details["total_parameters"]} parameters");
             Console.WriteLine($"wall time     {r.WallSeconds.ToString("F2", inv)} s for {steps} steps in {epochs} epoch(s), evaluations included");
@@ -49,6 +50,9 @@ public static class BenchTrainCommand
         }));
         return cmd;
     }
+
+    /// <summary>", subnormals flush|keep" for a device line; empty where the mode cannot be set.</summary>
+    internal static string Subnormals(TorchRuntimeState state) => state.Denormals is { } d ? $", subnormals {Denormals.Name(d)}" : "";
 
     private static long? Bytes(RunRecord r, string name) => r.Details[name] is null ? null : JsonFields.GetLong(r.Details, name);
 

@@ -7,7 +7,10 @@ using PartialLoRA.Runtime;
 
 namespace PartialLoRA.Benchmarks;
 
-/// <summary>Where a benchmark ran: versions, device, CPU and its load.</summary>
+/// <summary>
+/// Where a benchmark ran: versions, device, CPU and its load, and the CPU's denormal mode (flush, keep; null where it
+/// cannot be set, and in reports written before it was recorded).
+/// </summary>
 public sealed record BenchEnvironment(
     string TorchSharp,
     string LibTorch,
@@ -18,13 +21,15 @@ public sealed record BenchEnvironment(
     int Processors,
     string LoadAverageBefore,
     string Os,
-    string DotNet)
+    string DotNet,
+    string? Denormals = null)
 {
     public static BenchEnvironment Collect(TorchRuntimeState state)
     {
         var r = RuntimeReport.Collect(state);
         return new BenchEnvironment(r.TorchSharpVersion, r.LibTorchVersion, r.Backend, r.Device, r.CudaDevices, r.CpuThreads,
-            r.ProcessorCount, Data.DataBenchmark.LoadAverage(), RuntimeInformation.OSDescription, RuntimeInformation.FrameworkDescription);
+            r.ProcessorCount, Data.DataBenchmark.LoadAverage(), RuntimeInformation.OSDescription, RuntimeInformation.FrameworkDescription,
+            state.Denormals is { } d ? Runtime.Denormals.Name(d) : null);
     }
 }
 
@@ -78,10 +83,11 @@ public sealed record FinetuneReport(
         var sb = new StringBuilder();
         var o = Options;
         var first = Results.FirstOrDefault();
+        var subnormals = Environment.Denormals is { } dn ? $" (subnormals {dn})" : "";
         sb.AppendLine(CultureInfo.InvariantCulture, $"{ToolName}: {o.Preset} vision tower (seeded random weights), batch {o.Batch}, " +
                                                      $"{first?.ImageSize ?? o.ImageSize}², rank {o.Rank}, {o.Classes} classes, AdamW lr {o.LearningRate}");
         sb.AppendLine(CultureInfo.InvariantCulture, $"device {Environment.Device} ({string.Join(", ", Environment.CudaDevices.Select(d => d.Name).DefaultIfEmpty("CPU"))}), " +
-                                                     $"{first?.Dtype ?? "?"}, attention {first?.Attention ?? "?"}, {Environment.CpuThreads} CPU threads; " +
+                                                     $"{first?.Dtype ?? "?"}, attention {first?.Attention ?? "?"}, {Environment.CpuThreads} CPU threads{subnormals}; " +
                                                      $"load average {Environment.LoadAverageBefore} before, {LoadAverageAfter} after");
         sb.AppendLine(CultureInfo.InvariantCulture, $"timing: {o.Warmup} warm-up steps, then the median of {o.Windows} windows × {o.StepsPerWindow} steps (device synchronised at window ends only)");
         sb.AppendLine();

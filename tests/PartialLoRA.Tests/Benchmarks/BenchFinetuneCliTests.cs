@@ -1,4 +1,5 @@
 using PartialLoRA.Benchmarks;
+using PartialLoRA.Runtime;
 
 namespace PartialLoRA.Tests.Benchmarks;
 
@@ -25,6 +26,8 @@ public sealed class BenchFinetuneCliTests
         Assert.Equal(["lora", "partial-80-compact", "eval"], report.Results.Select(x => x.Method));
         Assert.Empty(report.Failures);
         Assert.Equal("cpu", report.Environment.Device);
+        Assert.Equal(Denormals.Supported ? "flush" : null, report.Environment.Denormals);
+        if (Denormals.Supported) Assert.Contains("1 CPU threads (subnormals flush);", r.Stdout);
         Assert.Equal(2, report.Options.Batch);
         Assert.True(report.Results[1].OptimizerStateBytes < report.Results[0].OptimizerStateBytes);
         Assert.Empty(Directory.GetFiles(dir, ".*tmp*"));
@@ -35,10 +38,12 @@ public sealed class BenchFinetuneCliTests
     {
         var dir = TestSupport.TempDir("bench-finetune-isolated");
         var path = Path.Combine(dir, "ours.json");
-        var r = TestSupport.RunCli(TestSupport.CliDll, [.. Tiny, "--methods", "vera", "--isolate", "on", "--out", path]);
+        var r = TestSupport.RunCli(TestSupport.CliDll, ["--denormals", "keep", .. Tiny, "--methods", "vera", "--isolate", "on", "--out", path]);
         Assert.True(r.ExitCode == 0, r.Stderr);
         var report = FinetuneReport.Load(path);
         Assert.Equal(["vera"], report.Results.Select(x => x.Method));
+        // the environment comes from the child, which got the parent's --denormals
+        Assert.Equal(Denormals.Supported ? "keep" : null, report.Environment.Denormals);
         Assert.All(report.Results, x => Assert.True(x.MemoryIsPerRun));
     }
 

@@ -44,6 +44,8 @@ public sealed class BenchToolsTests
         Assert.Contains("| partial-80-compact | ", r.Stdout);
         Assert.Contains("not measured: our LoRA ≥ 2× the reference img/s", r.Stdout);
         Assert.Contains("partial-80-compact ≥ our LoRA's img/s", r.Stdout);
+        if (FinetuneReport.Load(OursJson.Value).Environment.Denormals is { } mode) Assert.Contains($"CPU threads (subnormals {mode}); ", r.Stdout);
+        else Assert.DoesNotContain("subnormals", r.Stdout);
     }
 
     [RequiresFact(typeof(BenchToolsTests), nameof(NoPython))]

@@ -17,6 +17,7 @@ public class BenchDeriveCommandTests
         Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
         Assert.StartsWith("STAND-IN: synthetic lab-tiny", r.Stdout);
         Assert.Contains("targets      2 matrices", r.Stdout);
+        if (PartialLoRA.Runtime.Denormals.Supported) Assert.Contains("cpu, 1 CPU threads, subnormals flush", r.Stdout);
         Assert.Contains("N = 6 (2 shots × 3 classes)", r.Stdout);
         Assert.Matches(@"algorithm 1 +[0-9.]+ s: \d+ evaluations", r.Stdout);
         var loaded = SparsityPlan.Load(plan);
@@ -34,6 +35,7 @@ public class BenchDeriveCommandTests
         Assert.Contains("\"model\": \"clip-vit-lab-tiny\"", r.Stdout);
         Assert.Contains("\"stand_in\": false", r.Stdout);
         Assert.Contains("\"targets\": 1", r.Stdout);
+        Assert.Contains(PartialLoRA.Runtime.Denormals.Supported ? "\"denormals\": \"flush\"" : "\"denormals\": null", r.Stdout);
     }
 
     [Fact]
