@@ -51,6 +51,11 @@ public sealed class Figure
     private MarkerShape NextShape() =>
         (MarkerShape)(series.Count(s => s.Kind is SeriesKind.Line or SeriesKind.Scatter && s.Markers) % Enum.GetValues<MarkerShape>().Length);
 
+    /// <summary>Error bars in both renderings: colour and width (px; Plotly's default width).</summary>
+    internal const string ErrorColor = "#444444";
+
+    internal const float ErrorLineWidth = 2;
+
     /// <summary>Bars over categories; several bar series are grouped side by side. <paramref name="errors"/>: ± half-lengths.</summary>
     public Figure Bar(IEnumerable<string> categories, IEnumerable<double> values, string? name = null, IEnumerable<double>? errors = null, string? color = null)
     {

@@ -37,7 +37,7 @@ internal static class PlotlyFigure
                 b.SetProperty("x", s.Categories);
                 b.SetProperty("y", s.Y);
                 b.SetProperty("marker", Obj(("color", s.Color)));
-                if (s.Errors != null) b.SetProperty("error_y", Obj(("type", "data"), ("array", s.Errors), ("visible", true), ("color", "#444")));
+                if (s.Errors != null) b.SetProperty("error_y", Obj(("type", "data"), ("array", s.Errors), ("visible", true), ("color", Figure.ErrorColor), ("thickness", Figure.ErrorLineWidth)));
                 yield return b;
                 break;
             case SeriesKind.Band:

@@ -97,12 +97,20 @@ internal static class ScottPlotFigure
                 Size = width * 0.95,
                 FillColor = color,
                 LineWidth = 0,
-                Error = s.Errors?[i] ?? 0,
-                ErrorSize = s.Errors != null ? 0.15 : 0,
             });
         }
         var bp = plt.Add.Bars(list.ToArray());
         if (s.Name != null) bp.LegendText = s.Name;
+        if (s.Errors is not { } errors) return;
+        // A Bar draws its error with its outline's width, which is 0 (a 1-px hairline) so the bars have no outline:
+        // the errors are a separate plottable, drawn as in the Plotly figure.
+        var drawn = Enumerable.Range(0, list.Count).Where(i => double.IsFinite(errors[i]) && errors[i] > 0).ToArray();
+        if (drawn.Length == 0) return;
+        var eb = plt.Add.ErrorBar(drawn.Select(i => list[i].Position).ToArray(), drawn.Select(i => list[i].Value).ToArray(),
+            drawn.Select(i => errors[i]).ToArray());
+        eb.LineWidth = Figure.ErrorLineWidth;
+        eb.Color = ToColor(Figure.ErrorColor);
+        eb.CapSize = 6;
     }
 
     private static void AddHeatmap(Plot plt, Series s)

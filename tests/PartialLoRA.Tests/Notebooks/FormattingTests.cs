@@ -108,20 +108,31 @@ public class FormattingTests
     }
 
     [Fact]
-    public void Bar_errors_are_drawn_in_the_png()
+    public void Bar_errors_are_drawn_in_the_png_as_whiskers_two_pixels_wide()
     {
-        static int Dark(Figure f)
+        // Rows of the image's middle half holding dark pixels, and how many each holds (median): a ±40 whisker on a
+        // bar of 50 crosses most of the plot's rows, 2 px wide. ScottPlot's own bar error (a 1-px antialiased hairline
+        // when bars have no outline) adds 3 such rows here; the title and tick labels alone make about 20.
+        static (int Rows, int MedianWidth) Dark(Figure f)
         {
             using var bmp = SkiaSharp.SKBitmap.Decode(f.ToPng());
-            var n = 0;
+            var widths = new List<int>();
             for (var y = 0; y < bmp.Height; y++)
-            for (var x = 0; x < bmp.Width; x++)
-                if (bmp.GetPixel(x, y) is var c && c.Red < 90 && c.Green < 90 && c.Blue < 90) n++;
-            return n;
+            {
+                var n = 0;
+                for (var x = bmp.Width / 4; x < 3 * bmp.Width / 4; x++)
+                    if (bmp.GetPixel(x, y) is var c && c.Red < 110 && c.Green < 110 && c.Blue < 110) n++;
+                if (n > 0) widths.Add(n);
+            }
+            widths.Sort();
+            return (widths.Count, widths.Count == 0 ? 0 : widths[widths.Count / 2]);
         }
-        var plain = Dark(new Figure("bars").Bar(["a", "b"], [50, 60], color: "#ffcc00"));
-        var withErrors = Dark(new Figure("bars").Bar(["a", "b"], [50, 60], errors: [10, 10], color: "#ffcc00"));
-        Assert.True(withErrors > plain + 50, $"dark pixels: {withErrors} with ±10 error bars, {plain} without");
+        var plain = Dark(new Figure("one bar").Bar(["a"], [50], color: "#ffcc00"));
+        var withError = Dark(new Figure("one bar").Bar(["a"], [50], errors: [40], color: "#ffcc00"));
+        Assert.True(withError.Rows > plain.Rows + 150, $"rows with dark pixels: {withError.Rows} with a ±40 error bar, {plain.Rows} without");
+        Assert.True(withError.MedianWidth >= 2, $"the whisker is {withError.MedianWidth} px wide");
+        // a NaN or zero error draws nothing
+        Assert.Equal(plain, Dark(new Figure("one bar").Bar(["a"], [50], errors: [double.NaN], color: "#ffcc00")));
     }
 
     [Fact]
