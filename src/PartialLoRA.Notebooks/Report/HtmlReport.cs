@@ -101,12 +101,20 @@ public static partial class HtmlReport
         return sb.ToString();
     }
 
+    /// <summary>Streams longer than this many lines scroll (report.css: <c>pre.stream.long</c>, 24 lines high).</summary>
+    public const int LongStreamLines = 24;
+
     private static string Output(NotebookOutput o, ref bool anyChart)
     {
         switch (o.OutputType)
         {
             case NotebookOutput.StreamType:
-                return $"<pre class=\"stream {Enc(o.StreamName ?? "")}\">{Enc(Ansi().Replace(o.Text, ""))}</pre>";
+                // a sweep's progress log has a line per run (260 in App. D's lab profile): past LongStreamLines it
+                // scrolls in a box of that height, so the table and figure after it stay in view
+                var lines = o.Text.Count(c => c == '\n') + (o.Text.EndsWith('\n') ? 0 : 1);
+                var scrolls = lines > LongStreamLines;
+                var attributes = $"class=\"stream {Enc(o.StreamName ?? "")}{(scrolls ? " long" : "")}\"" + (scrolls ? $" title=\"{lines} lines\"" : "");
+                return $"<pre {attributes}>{Enc(Ansi().Replace(o.Text, ""))}</pre>";
             case NotebookOutput.ErrorType:
                 return $"<div class=\"error\"><pre>{Enc(Ansi().Replace(string.Join("\n", o.Traceback.Count > 0 ? o.Traceback : [$"{o.ErrorName}: {o.ErrorValue}"]), ""))}</pre></div>";
         }

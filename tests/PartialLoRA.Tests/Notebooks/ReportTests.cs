@@ -31,6 +31,19 @@ public class ReportTests
     }
 
     [Fact]
+    public void A_long_stream_scrolls_in_a_box_and_a_short_one_does_not()
+    {
+        var lines = HtmlReport.LongStreamLines;
+        var run = ExecutorFixture.Run($"for (var i = 0; i < {lines + 1}; i++) Console.WriteLine($\"run {{i}}\");",
+            $"for (var i = 0; i < {lines}; i++) Console.WriteLine(i);");
+        var html = HtmlReport.Render([run.Result], new RunInfo("smoke", 7, "cpu", "partial-lora notebooks run"), katex: null);
+        Assert.Contains($"<pre class=\"stream stdout long\" title=\"{lines + 1} lines\">run 0\n", html);
+        Assert.Single(Regex.Matches(html, "<pre class=\"stream stdout long\""));
+        Assert.Contains("<pre class=\"stream stdout\">0\n1\n", html);
+        Assert.Matches(@"pre\.stream\.long\{max-height:[^}]*overflow-y:auto", html);
+    }
+
+    [Fact]
     public void Katex_is_inlined_with_its_fonts_when_present()
     {
         var dir = TestSupport.TempDir("katex");
