@@ -106,7 +106,7 @@ public static class BenchDeriveCommand
                     shape,
                     device = report.Device,
                     threads = state.Threads,
-                    denormals = state.Denormals is { } dn ? Denormals.Name(dn) : null,
+                    denormals = Denormals.Name(state.Denormals),
                     targets = report.Targets,
                     samples = report.Samples,
                     batch_size = report.BatchSize,

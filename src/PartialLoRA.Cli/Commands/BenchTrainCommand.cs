@@ -52,7 +52,7 @@ public static class BenchTrainCommand
     }
 
     /// <summary>", subnormals flush|keep" for a device line; empty where the mode cannot be set.</summary>
-    internal static string Subnormals(TorchRuntimeState state) => state.Denormals is { } d ? $", subnormals {Denormals.Name(d)}" : "";
+    internal static string Subnormals(TorchRuntimeState state) => Denormals.Name(state.Denormals) is { } name ? $", subnormals {name}" : "";
 
     private static long? Bytes(RunRecord r, string name) => r.Details[name] is null ? null : JsonFields.GetLong(r.Details, name);
 

@@ -29,7 +29,7 @@ public sealed record BenchEnvironment(
         var r = RuntimeReport.Collect(state);
         return new BenchEnvironment(r.TorchSharpVersion, r.LibTorchVersion, r.Backend, r.Device, r.CudaDevices, r.CpuThreads,
             r.ProcessorCount, Data.DataBenchmark.LoadAverage(), RuntimeInformation.OSDescription, RuntimeInformation.FrameworkDescription,
-            state.Denormals is { } d ? Runtime.Denormals.Name(d) : null);
+            Runtime.Denormals.Name(state.Denormals));
     }
 }
 

@@ -53,7 +53,7 @@ public sealed record RunRecord(
             ["peak_cuda_used_bytes"] = r.Memory.CudaPeakUsedBytes,
             ["device"] = r.Device,
             ["precision"] = r.Precision.ToString().ToLowerInvariant(),
-            ["denormals"] = r.Denormals is { } d ? Runtime.Denormals.Name(d) : null,
+            ["denormals"] = Runtime.Denormals.Name(r.Denormals),
             ["history"] = new JsonArray(r.History.Select(h => (JsonNode)new JsonObject
             {
                 ["epoch"] = h.Epoch,

@@ -42,6 +42,9 @@ public static class Denormals
 
     public static string Name(DenormalMode mode) => mode == DenormalMode.Flush ? "flush" : "keep";
 
+    /// <summary>The mode's name; null where the mode cannot be set (<see cref="Apply"/> returned null).</summary>
+    public static string? Name(DenormalMode? mode) => mode is { } m ? Name(m) : null;
+
     /// <summary>
     /// Sets (<see cref="DenormalMode.Flush"/>) or clears (<see cref="DenormalMode.Keep"/>) FTZ and DAZ on the calling
     /// thread and returns the mode now in force there; null where unsupported (nothing is changed).
