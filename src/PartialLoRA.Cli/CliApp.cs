@@ -70,6 +70,9 @@ public static class CliApp
     /// <summary>Starts Torch with the global options over the environment.</summary>
     public static TorchRuntimeState StartRuntime(ParseResult parse) => TorchRuntime.Initialize(Options(parse));
 
+    /// <summary>", subnormals flush|keep" for a command's device line; empty where the mode cannot be set.</summary>
+    public static string Subnormals(TorchRuntimeState state) => Denormals.Name(state.Denormals) is { } name ? $", subnormals {name}" : "";
+
     private static RuntimeOptions Options(ParseResult parse) => RuntimeOptions.FromEnvironment()
         .WithOverrides(device: parse.GetValue(DeviceOption), threads: parse.GetValue(ThreadsOption), denormals: parse.GetValue(DenormalsOption));
 

@@ -131,7 +131,7 @@ public static class BenchDeriveCommand
             var d = report.Derivation;
             Console.WriteLine(header);
             Console.WriteLine($"{"model",-12} {shape}");
-            Console.WriteLine($"{"device",-12} {report.Device}, {state.Threads} CPU threads{BenchTrainCommand.Subnormals(state)}");
+            Console.WriteLine($"{"device",-12} {report.Device}, {state.Threads} CPU threads{CliApp.Subnormals(state)}");
             Console.WriteLine($"{"targets",-12} {report.Targets} matrices");
             Console.WriteLine($"{"few-shot",-12} N = {report.Samples} ({shotCount} shots × {classifier.NumClasses} classes), batch {(report.BatchSize == 0 ? "all" : report.BatchSize)}");
             Console.WriteLine($"{"method",-12} {SparsityPlanJson.Name(options.Measure)} ({SparsityPlanJson.Name(options.Flow)}), {options.Derivation.Search.ToString().ToLowerInvariant()} search, τ = {options.Derivation.Threshold}");

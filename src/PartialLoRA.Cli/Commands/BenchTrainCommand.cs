@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using PartialLoRA.Experiments;
-using PartialLoRA.Runtime;
 
 namespace PartialLoRA.Cli.Commands;
 
@@ -38,7 +37,7 @@ public static class BenchTrainCommand
                 steps = JsonFields.GetInt(r.Details, "steps");
                 epochs = JsonFields.GetInt(r.Details, "epochs_run");
             }
-            Console.WriteLine($"device        {state.Device} ({r.Details["precision"]}), {state.Threads} CPU threads{Subnormals(state)}");
+            Console.WriteLine($"device        {state.Device} ({r.Details["precision"]}), {state.Threads} CPU threads{CliApp.Subnormals(state)}");
             Console.WriteLine($"run           {m.Name} / {d.Name} / {me.Name}: {r.Status}");
             Console.WriteLine($"trainable     {r.TrainableParameters.ToString(inv)} of {r.Details["total_parameters"]} parameters");
             Console.WriteLine($"wall time     {r.WallSeconds.ToString("F2", inv)} s for {steps} steps in {epochs} epoch(s), evaluations included");
@@ -50,9 +49,6 @@ public static class BenchTrainCommand
         }));
         return cmd;
     }
-
-    /// <summary>", subnormals flush|keep" for a device line; empty where the mode cannot be set.</summary>
-    internal static string Subnormals(TorchRuntimeState state) => Denormals.Name(state.Denormals) is { } name ? $", subnormals {name}" : "";
 
     private static long? Bytes(RunRecord r, string name) => r.Details[name] is null ? null : JsonFields.GetLong(r.Details, name);
 
